@@ -1,0 +1,41 @@
+//! # tickdesk
+//!
+//! A terminal live-trading workstation built around one deterministic engine.
+//!
+//! ```text
+//!  recorded file │ synthetic market (sim)
+//!        │ raw frames + receive stamp
+//!        ▼
+//!  feed::binance::decode   pure: bytes → MarketEvent, fixed-point, bad input counted
+//!        │ bounded channel (drops counted when live)
+//!        ▼
+//!  engine  one thread, Clock from the events, sequence numbers
+//!    ├─ aggregate   candles per symbol × timeframe, O(1) per tick
+//!    ├─ indicators  incremental SMA/EMA/RSI/MACD/Bollinger/VWAP/ATR
+//!    ├─ strategy    trait objects → order intents
+//!    ├─ risk        ordered checks → typed reasons, kill switch
+//!    ├─ route       paper fills on the event clock, one order state machine
+//!    ├─ portfolio   positions, exact P&L
+//!    └─ telemetry   HDR histograms per stage
+//!        │
+//!        └─ Snapshot / Summary → headless status lines, JSON summary
+//! ```
+//!
+//! The core (`domain`, `aggregate`, `indicators`, `strategy`, `risk`,
+//! `route`, `portfolio`, `engine`) does no I/O and imports no tokio: the
+//! commands in `cmd` wire it to files, the synthetic market and the terminal.
+
+pub mod aggregate;
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod domain;
+pub mod engine;
+pub mod feed;
+pub mod indicators;
+pub mod portfolio;
+pub mod risk;
+pub mod route;
+pub mod sim;
+pub mod strategy;
+pub mod telemetry;

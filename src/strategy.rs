@@ -1,0 +1,50 @@
+//! The strategy API: strategies see candles, trades and book tops plus a
+//! read-only view of the portfolio, and answer with order intents.
+//!
+//! Strategies never send orders themselves: every intent goes through risk
+//! and routing in the engine, the same path as a manual order.
+
+pub mod ma_cross;
+pub mod rsi_reversion;
+
+use crate::domain::{BookTicker, Candle, InstrumentId, Instruments, Notional, OrderIntent, Price, Qty, StrategyId, Trade};
+
+/// What a strategy may read of the portfolio.
+pub trait PortfolioView {
+    /// Signed net position (positive long).
+    fn position_qty(&self, instrument: InstrumentId) -> Qty;
+    /// Last marked price, if any.
+    fn last_price(&self, instrument: InstrumentId) -> Option<Price>;
+    /// Starting cash plus total P&L, net of fees.
+    fn equity(&self) -> Notional;
+}
+
+/// Everything a strategy gets on each callback.
+pub struct StrategyCtx<'a> {
+    /// This strategy's id, to stamp on intents.
+    pub id: StrategyId,
+    /// Event time of the event being processed, exchange ms.
+    pub now_ms: i64,
+    pub instruments: &'a Instruments,
+    pub portfolio: &'a dyn PortfolioView,
+    /// Intents emitted during this callback; the engine drains it.
+    pub intents: &'a mut Vec<OrderIntent>,
+}
+
+impl StrategyCtx<'_> {
+    pub fn emit(&mut self, intent: OrderIntent) {
+        self.intents.push(intent);
+    }
+}
+
+/// A trading strategy. All callbacks default to doing nothing.
+pub trait Strategy: Send {
+    /// Name for logs, the summary and the UI.
+    fn name(&self) -> &str;
+    /// A candle closed.
+    fn on_candle(&mut self, _candle: &Candle, _ctx: &mut StrategyCtx<'_>) {}
+    /// A trade printed.
+    fn on_trade(&mut self, _trade: &Trade, _ctx: &mut StrategyCtx<'_>) {}
+    /// The top of book changed.
+    fn on_book(&mut self, _book: &BookTicker, _ctx: &mut StrategyCtx<'_>) {}
+}
