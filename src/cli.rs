@@ -1,1 +1,67 @@
-//! (being written)
+//! Command-line arguments. `main` turns them into exactly one action.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "tickdesk", version, about = "A terminal live-trading workstation", long_about = None)]
+pub struct Cli {
+    /// Configuration file layered over the built-in defaults.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the engine without a screen: over a recorded file, or the synthetic market.
+    Headless(HeadlessArgs),
+    /// Measure the whole pipeline over the synthetic market and print a report.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args, Default, Clone)]
+pub struct HeadlessArgs {
+    /// Recorded frames to run over (JSON lines, `<ns> <frame>`, `<secs>: <frame>`, `<ISO time> <frame>`, gzip or not).
+    /// Without it the synthetic market runs.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// exchangeInfo (plain JSON or a recorded REST line) that defines the instruments of `--input`.
+    #[arg(long, value_name = "FILE")]
+    pub exchange_info: Option<PathBuf>,
+    /// Seed of the synthetic market.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Length of a synthetic run in market time (`30s`, `5m`).
+    #[arg(long)]
+    pub duration: Option<String>,
+    /// `realtime`, `max`, or a multiple of real time (synthetic market).
+    #[arg(long)]
+    pub speed: Option<String>,
+    /// Write every closed candle as CSV here.
+    #[arg(long, value_name = "PATH")]
+    pub candles_out: Option<PathBuf>,
+    /// Write the JSON summary here instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub summary: Option<PathBuf>,
+    /// Seconds between status lines (0 = none).
+    #[arg(long)]
+    pub status_interval: Option<u64>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BenchArgs {
+    /// Events (Binance JSON frames) per run.
+    #[arg(long, default_value_t = 2_000_000)]
+    pub events: usize,
+    /// Runs; the report gives the median and every run.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Print one JSON object (otherwise a readable table).
+    #[arg(long)]
+    pub json: bool,
+    /// Seed of the synthetic market.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}

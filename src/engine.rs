@@ -1,1 +1,468 @@
-//! (being written)
+//! The engine: one deterministic step per event, no I/O, no locks, no awaits.
+//!
+//! For each event, in order: advance the [`Clock`] from the event's time,
+//! let the paper router act on the new time and market, update candles,
+//! ask the strategies, check each intent against risk, route what passes,
+//! and book fills into the portfolio. Every stage stamps its latency.
+//! The same `Engine` serves live, paper and replay runs: only the source of
+//! events differs.
+
+pub mod build;
+pub mod clock;
+pub mod counters;
+pub mod event;
+pub mod snapshot;
+
+pub use build::build_engine;
+pub use clock::{Clock, EventClock};
+pub use counters::EngineCounters;
+pub use event::{Command, Event, EventKind, Stamp};
+pub use snapshot::Snapshot;
+
+use crate::aggregate::Aggregator;
+use crate::domain::{
+    BookTicker, Candle, Fill, InstrumentId, Instruments, MarketEvent, Order, OrderId, OrderIntent, Price,
+    Trade,
+};
+use crate::portfolio::Portfolio;
+use crate::risk::{RiskContext, RiskEngine};
+use crate::route::{Orders, PaperRouter, Report};
+use crate::strategy::{Strategy, StrategyCtx};
+use crate::telemetry::{LatencyHistograms, Stage};
+
+/// A strategy with its run state.
+pub struct StrategySlot {
+    pub strategy: Box<dyn Strategy>,
+    pub paused: bool,
+}
+
+/// What the engine is built from.
+pub struct EngineParts {
+    pub instruments: Instruments,
+    pub aggregator: Aggregator,
+    pub strategies: Vec<Box<dyn Strategy>>,
+    pub risk: RiskEngine,
+    pub router: PaperRouter,
+    pub portfolio: Portfolio,
+    pub clock: Box<dyn Clock>,
+    /// Monotonic nanoseconds for latency stamps (tests pass a fake).
+    pub mono: fn() -> u64,
+}
+
+/// Per-instrument market state the checks need.
+#[derive(Debug, Clone, Copy, Default)]
+struct MarketState {
+    book: Option<BookTicker>,
+    last_trade: Option<Price>,
+    last_data_ms: Option<i64>,
+}
+
+pub struct Engine {
+    instruments: Instruments,
+    clock: Box<dyn Clock>,
+    aggregator: Aggregator,
+    strategies: Vec<StrategySlot>,
+    risk: RiskEngine,
+    router: PaperRouter,
+    orders: Orders,
+    portfolio: Portfolio,
+    latency: LatencyHistograms,
+    counters: EngineCounters,
+    market: Vec<MarketState>,
+    mono: fn() -> u64,
+    next_order_id: u64,
+    halted: bool,
+    // Scratch buffers reused for every event: no allocation per tick.
+    closed: Vec<Candle>,
+    intents: Vec<OrderIntent>,
+    reports: Vec<Report>,
+    // Outputs the runner drains (candles for CSV, fills for logs).
+    capture_candles: bool,
+    captured: Vec<Candle>,
+    last_seq: u64,
+}
+
+impl Engine {
+    pub fn new(parts: EngineParts) -> Self {
+        let n = parts.instruments.len();
+        let mut portfolio = parts.portfolio;
+        portfolio.ensure_instruments(&parts.instruments);
+        Self {
+            market: vec![MarketState::default(); n],
+            instruments: parts.instruments,
+            clock: parts.clock,
+            aggregator: parts.aggregator,
+            strategies: parts.strategies.into_iter().map(|s| StrategySlot { strategy: s, paused: false }).collect(),
+            risk: parts.risk,
+            router: parts.router,
+            orders: Orders::new(),
+            portfolio,
+            latency: LatencyHistograms::new(),
+            counters: EngineCounters::default(),
+            mono: parts.mono,
+            next_order_id: 1,
+            halted: false,
+            closed: Vec::with_capacity(16),
+            intents: Vec::with_capacity(16),
+            reports: Vec::with_capacity(16),
+            capture_candles: false,
+            captured: Vec::new(),
+            last_seq: 0,
+        }
+    }
+
+    /// Keep closed candles for [`Engine::drain_candles`] (CSV output).
+    pub fn set_capture_candles(&mut self, on: bool) {
+        self.capture_candles = on;
+    }
+
+    /// Closed candles since the last call, oldest first.
+    pub fn drain_candles(&mut self) -> std::vec::Drain<'_, Candle> {
+        self.captured.drain(..)
+    }
+
+    /// One step. Never panics on any event.
+    pub fn process(&mut self, ev: &Event) {
+        if ev.seq > self.last_seq + 1 && self.last_seq != 0 {
+            self.counters.seq_gaps += ev.seq - self.last_seq - 1;
+        }
+        self.last_seq = ev.seq;
+        self.latency.record_span(Stage::Decode, ev.stamp.recv_mono_ns, ev.stamp.decoded_mono_ns);
+        match &ev.kind {
+            EventKind::Market(m) => self.on_market(m, ev),
+            EventKind::Command { time_ms, command } => {
+                self.counters.commands += 1;
+                self.clock.observe(*time_ms);
+                self.advance_router_time();
+                self.on_command(command, ev);
+            }
+            EventKind::Timer { time_ms } => {
+                self.counters.timers += 1;
+                self.clock.observe(*time_ms);
+                self.advance_router_time();
+            }
+            EventKind::Instrument(inst) => {
+                self.counters.instruments += 1;
+                self.instruments.upsert((**inst).clone());
+                self.market.resize(self.instruments.len(), MarketState::default());
+                self.portfolio.ensure_instruments(&self.instruments);
+            }
+        }
+    }
+
+    /// End of a finite input: close every open candle.
+    pub fn finish(&mut self) {
+        self.closed.clear();
+        self.aggregator.flush(&mut self.closed);
+        self.counters.candles_closed += self.closed.len() as u64;
+        if self.capture_candles {
+            self.captured.extend_from_slice(&self.closed);
+        }
+        self.closed.clear();
+    }
+
+    fn on_market(&mut self, m: &MarketEvent, ev: &Event) {
+        self.counters.count_market(m);
+        let Some(id) = m.instrument() else { return };
+        if self.instruments.try_get(id).is_none() {
+            self.counters.unknown_instrument += 1;
+            return;
+        }
+        self.clock.observe(m.exchange_time_ms());
+        let now = self.clock.now_ms();
+        self.market[id.index()].last_data_ms = Some(now);
+        self.advance_router_time();
+        match m {
+            MarketEvent::Trade(t) => self.on_trade(t, ev),
+            MarketEvent::BookTicker(b) => self.on_book(b, ev),
+            MarketEvent::Depth(_) | MarketEvent::DepthSnapshot(_) | MarketEvent::Kline(_) => {}
+        }
+    }
+
+    fn on_trade(&mut self, t: &Trade, ev: &Event) {
+        let id = t.instrument;
+        let t0 = ev.stamp.decoded_mono_ns;
+        self.closed.clear();
+        let inst = self.instruments.get(id);
+        self.aggregator.on_trade(t, inst, &mut self.closed);
+        let t1 = (self.mono)();
+        self.latency.record_span(Stage::Aggregate, t0, t1);
+        self.counters.candles_closed += self.closed.len() as u64;
+        if self.capture_candles {
+            self.captured.extend_from_slice(&self.closed);
+        }
+        self.market[id.index()].last_trade = Some(t.price);
+        self.portfolio.mark(id, t.price, inst);
+        self.check_pnl();
+
+        // Resting paper orders fill against the print.
+        let now = self.clock.now_ms();
+        let r0 = (self.mono)();
+        self.router.on_trade(t, &self.instruments, now, &mut self.reports);
+        self.apply_reports(Some(r0));
+
+        // Strategies: closed candles first (in timeframe order), then the trade.
+        self.intents.clear();
+        if !self.halted {
+            let closed = std::mem::take(&mut self.closed);
+            for slot in self.strategies.iter_mut().enumerate().filter(|(_, s)| !s.1.paused) {
+                let (i, s) = slot;
+                let mut ctx = StrategyCtx {
+                    id: crate::domain::StrategyId(i as u16),
+                    now_ms: now,
+                    instruments: &self.instruments,
+                    portfolio: &self.portfolio,
+                    intents: &mut self.intents,
+                };
+                for c in &closed {
+                    s.strategy.on_candle(c, &mut ctx);
+                }
+                s.strategy.on_trade(t, &mut ctx);
+            }
+            self.closed = closed;
+        }
+        let t2 = (self.mono)();
+        self.latency.record_span(Stage::Signal, t1, t2);
+        self.route_intents(ev, t2);
+    }
+
+    fn on_book(&mut self, b: &BookTicker, ev: &Event) {
+        let id = b.instrument;
+        self.market[id.index()].book = Some(*b);
+        let now = self.clock.now_ms();
+        let r0 = (self.mono)();
+        self.router.on_book(b, &self.instruments, now, &mut self.reports);
+        self.apply_reports(Some(r0));
+        self.intents.clear();
+        if !self.halted {
+            for (i, s) in self.strategies.iter_mut().enumerate().filter(|(_, s)| !s.paused) {
+                let mut ctx = StrategyCtx {
+                    id: crate::domain::StrategyId(i as u16),
+                    now_ms: now,
+                    instruments: &self.instruments,
+                    portfolio: &self.portfolio,
+                    intents: &mut self.intents,
+                };
+                s.strategy.on_book(b, &mut ctx);
+            }
+        }
+        let t2 = (self.mono)();
+        self.latency.record_span(Stage::Signal, ev.stamp.decoded_mono_ns, t2);
+        self.route_intents(ev, t2);
+    }
+
+    fn on_command(&mut self, c: &Command, ev: &Event) {
+        let now = self.clock.now_ms();
+        match c {
+            Command::Submit(intent) => {
+                self.intents.clear();
+                self.intents.push(*intent);
+                let t = (self.mono)();
+                self.route_intents(ev, t);
+            }
+            Command::Cancel(id) => {
+                self.router.cancel(*id, now, &mut self.reports);
+                self.apply_reports(None);
+            }
+            Command::CancelAll => {
+                self.router.cancel_all(now, &mut self.reports);
+                self.apply_reports(None);
+            }
+            Command::KillSwitch { flatten } => {
+                self.risk.trip_kill_switch("manual", now);
+                self.on_kill(*flatten);
+            }
+            Command::ResetKillSwitch => {
+                self.risk.reset_kill_switch();
+                self.halted = false;
+            }
+            Command::PauseStrategy(s) => {
+                if let Some(slot) = self.strategies.get_mut(usize::from(s.0)) {
+                    slot.paused = true;
+                }
+            }
+            Command::ResumeStrategy(s) => {
+                if let Some(slot) = self.strategies.get_mut(usize::from(s.0)) {
+                    slot.paused = false;
+                }
+            }
+        }
+    }
+
+    /// Kill switch: strategies halt, open orders are canceled, and with
+    /// `flatten` every position is closed by a market order sent without
+    /// risk checks (reducing risk is always allowed, even when tripped).
+    fn on_kill(&mut self, flatten: bool) {
+        self.halted = true;
+        self.counters.kill_switch_trips += 1;
+        let now = self.clock.now_ms();
+        self.router.cancel_all(now, &mut self.reports);
+        self.apply_reports(None);
+        if flatten {
+            let flat: Vec<OrderIntent> = self
+                .instruments
+                .iter()
+                .filter_map(|(id, _)| {
+                    let q = crate::strategy::PortfolioView::position_qty(&self.portfolio, id);
+                    (q.0 != 0).then(|| {
+                        let side = if q.0 > 0 { crate::domain::Side::Sell } else { crate::domain::Side::Buy };
+                        OrderIntent::market(id, side, crate::domain::Qty(q.0.abs()), crate::domain::StrategyId::MANUAL)
+                    })
+                })
+                .collect();
+            for intent in flat {
+                self.submit_order(intent, now);
+            }
+        }
+    }
+
+    fn check_pnl(&mut self) {
+        let now = self.clock.now_ms();
+        let equity = self.portfolio.equity();
+        if self.risk.on_pnl(equity, now).is_some() {
+            self.on_kill(false);
+        }
+    }
+
+    fn advance_router_time(&mut self) {
+        let now = self.clock.now_ms();
+        let r0 = (self.mono)();
+        self.router.on_time(now, &self.instruments, &mut self.reports);
+        if !self.reports.is_empty() {
+            self.apply_reports(Some(r0));
+        }
+    }
+
+    /// Risk-checks and routes every pending intent.
+    fn route_intents(&mut self, ev: &Event, mut t_prev: u64) {
+        if self.intents.is_empty() {
+            return;
+        }
+        let now = self.clock.now_ms();
+        let intents = std::mem::take(&mut self.intents);
+        for intent in &intents {
+            self.counters.intents += 1;
+            let Some(inst) = self.instruments.try_get(intent.instrument) else {
+                self.counters.unknown_instrument += 1;
+                continue;
+            };
+            let ms = self.market.get(intent.instrument.index()).copied().unwrap_or_default();
+            let ctx = RiskContext {
+                instrument: inst,
+                last_price: ms.last_trade,
+                mid: ms.book.map(|b| b.mid()),
+                position_qty: crate::strategy::PortfolioView::position_qty(&self.portfolio, intent.instrument),
+                open_orders: self.orders.open_count(),
+                gross_exposure: self.portfolio.gross_exposure(),
+                last_market_data_ms: ms.last_data_ms,
+                now_ms: now,
+            };
+            let verdict = self.risk.check(intent, &ctx);
+            let t_risk = (self.mono)();
+            self.latency.record_span(Stage::Risk, t_prev, t_risk);
+            match verdict {
+                Ok(()) => {
+                    self.submit_order(*intent, now);
+                    let t_routed = (self.mono)();
+                    self.latency.record_span(Stage::Route, t_risk, t_routed);
+                    self.latency.record_span(Stage::TickToOrder, ev.stamp.recv_mono_ns, t_routed);
+                    t_prev = t_routed;
+                }
+                Err(rejection) => {
+                    self.counters.risk_rejected += 1;
+                    if self.counters.risk_rejected <= 20 || self.counters.risk_rejected.is_power_of_two() {
+                        tracing::info!(
+                            symbol = %inst.symbol,
+                            side = %intent.side,
+                            "risk rejected order: {rejection} (rejection #{})",
+                            self.counters.risk_rejected
+                        );
+                    }
+                    t_prev = t_risk;
+                }
+            }
+        }
+        self.intents = intents;
+        self.intents.clear();
+    }
+
+    fn submit_order(&mut self, intent: OrderIntent, now: i64) {
+        let id = OrderId(self.next_order_id);
+        self.next_order_id += 1;
+        let order = Order::new(id, intent, now);
+        if let Some(inst) = self.instruments.try_get(intent.instrument) {
+            self.router.submit(&order, inst, now, &mut self.reports);
+        }
+        self.orders.insert(order);
+        self.counters.orders_submitted += 1;
+        if !self.reports.is_empty() {
+            let r0 = (self.mono)();
+            self.apply_reports(Some(r0));
+        }
+    }
+
+    /// Applies router reports to the order store and fills to the portfolio.
+    fn apply_reports(&mut self, fill_start: Option<u64>) {
+        let mut filled = false;
+        for r in self.reports.drain(..) {
+            if let Err(e) = self.orders.apply(&r) {
+                self.counters.illegal_transitions += 1;
+                tracing::error!("{e}");
+                continue;
+            }
+            if let Report::Fill(f) = &r {
+                filled = true;
+                self.on_fill(f);
+            }
+        }
+        if filled {
+            if let Some(start) = fill_start {
+                let end = (self.mono)();
+                self.latency.record_span(Stage::Fill, start, end);
+            }
+            self.check_pnl();
+        }
+    }
+
+    fn on_fill(&mut self, f: &Fill) {
+        self.counters.fills += 1;
+        if let Some(inst) = self.instruments.try_get(f.instrument) {
+            self.portfolio.apply_fill(f, inst);
+        }
+    }
+
+    pub fn instruments(&self) -> &Instruments {
+        &self.instruments
+    }
+    pub fn aggregator(&self) -> &Aggregator {
+        &self.aggregator
+    }
+    pub fn portfolio(&self) -> &Portfolio {
+        &self.portfolio
+    }
+    pub fn orders(&self) -> &Orders {
+        &self.orders
+    }
+    pub fn risk(&self) -> &RiskEngine {
+        &self.risk
+    }
+    pub fn latency(&self) -> &LatencyHistograms {
+        &self.latency
+    }
+    pub fn counters(&self) -> &EngineCounters {
+        &self.counters
+    }
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+    pub fn strategies(&self) -> &[StrategySlot] {
+        &self.strategies
+    }
+    pub fn is_halted(&self) -> bool {
+        self.halted
+    }
+    /// Latest top of book of an instrument.
+    pub fn book(&self, id: InstrumentId) -> Option<BookTicker> {
+        self.market.get(id.index()).and_then(|m| m.book)
+    }
+}

@@ -48,3 +48,40 @@ pub trait Strategy: Send {
     /// The top of book changed.
     fn on_book(&mut self, _book: &BookTicker, _ctx: &mut StrategyCtx<'_>) {}
 }
+
+pub use ma_cross::MaCrossConfig;
+pub use rsi_reversion::RsiReversionConfig;
+
+/// One `[[strategies]]` entry; `kind` selects the strategy.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum StrategyConfig {
+    MaCross(MaCrossConfig),
+    RsiReversion(RsiReversionConfig),
+}
+
+impl StrategyConfig {
+    /// Builds the strategy; the error names the offending field.
+    pub fn build(&self, id: StrategyId, instruments: &Instruments) -> Result<Box<dyn Strategy>, String> {
+        Ok(match self {
+            Self::MaCross(c) => Box::new(ma_cross::MaCross::build(c, id, instruments)?),
+            Self::RsiReversion(c) => Box::new(rsi_reversion::RsiReversion::build(c, id, instruments)?),
+        })
+    }
+
+    /// The candle timeframe the strategy runs on.
+    pub fn timeframe(&self) -> crate::domain::Timeframe {
+        match self {
+            Self::MaCross(c) => c.timeframe,
+            Self::RsiReversion(c) => c.timeframe,
+        }
+    }
+
+    /// The symbol the strategy trades.
+    pub fn symbol(&self) -> &str {
+        match self {
+            Self::MaCross(c) => &c.symbol,
+            Self::RsiReversion(c) => &c.symbol,
+        }
+    }
+}

@@ -1,1 +1,7 @@
-//! (being written)
+//! Measurement and logs: per-stage latency histograms on a monotonic clock,
+//! and non-blocking file logging.
+
+pub mod latency;
+pub mod logging;
+
+pub use latency::{mono_ns, wall_ns, LatencyHistograms, LatencyStats, Stage};

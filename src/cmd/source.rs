@@ -1,0 +1,271 @@
+//! Event sources for a run: a recorded file or the synthetic market.
+//!
+//! A source runs on its own thread, stamps each frame on arrival, decodes it
+//! and sends events to the engine in batches through a bounded channel.
+//! Recorded input is finite and must not depend on machine speed, so a full
+//! channel makes the file reader wait (backpressure). A paced (live-like)
+//! source never waits: a batch that does not fit is dropped and counted,
+//! and the engine sees the gap in sequence numbers.
+
+use crate::config::Speed;
+use crate::domain::{Instrument, MarketEvent};
+use crate::engine::{Event, EventKind, Stamp};
+use crate::feed::binance::{BinanceDecoder, DecodeStats, Decoded};
+use crate::feed::input::{InputReader, InputStats, RecordKind};
+use crate::sim::Generator;
+use crate::telemetry::{mono_ns, wall_ns};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// What a source did, for the summary.
+#[derive(Debug, Default)]
+pub struct SourceOutcome {
+    pub frames: u64,
+    pub decode: DecodeStats,
+    pub input: Option<InputStats>,
+    /// Events dropped because the engine's channel was full.
+    pub dropped: u64,
+    /// Stopped by a signal before the input ended.
+    pub interrupted: bool,
+    /// A reading error that ended the input early.
+    pub error: Option<String>,
+}
+
+/// Batches events into the engine channel.
+pub struct EventSink {
+    tx: mpsc::Sender<Vec<Event>>,
+    batch: Vec<Event>,
+    batch_size: usize,
+    lossy: bool,
+    seq: u64,
+    dropped: u64,
+    closed: bool,
+}
+
+impl EventSink {
+    pub fn new(tx: mpsc::Sender<Vec<Event>>, batch_size: usize, lossy: bool) -> Self {
+        let batch_size = batch_size.max(1);
+        Self { tx, batch: Vec::with_capacity(batch_size), batch_size, lossy, seq: 0, dropped: 0, closed: false }
+    }
+
+    /// Queues one event; sends the batch when full.
+    pub fn push(&mut self, stamp: Stamp, kind: EventKind) {
+        self.seq += 1;
+        self.batch.push(Event { seq: self.seq, stamp, kind });
+        if self.batch.len() >= self.batch_size {
+            self.flush();
+        }
+    }
+
+    /// Sends what is queued.
+    pub fn flush(&mut self) {
+        if self.batch.is_empty() || self.closed {
+            self.batch.clear();
+            return;
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.batch_size));
+        if self.lossy {
+            match self.tx.try_send(batch) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(b)) => self.dropped += b.len() as u64,
+                Err(mpsc::error::TrySendError::Closed(_)) => self.closed = true,
+            }
+        } else if self.tx.blocking_send(batch).is_err() {
+            self.closed = true;
+        }
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+}
+
+/// Decodes frames and turns them into engine events, announcing instruments first.
+pub struct FrameDecoder {
+    decoder: BinanceDecoder,
+    announced: usize,
+    log_first: u64,
+    logged: u64,
+    origin: String,
+}
+
+impl FrameDecoder {
+    /// `origin` names the input in error messages (a path, or `synthetic`).
+    pub fn new(decoder: BinanceDecoder, origin: String, log_first: u64) -> Self {
+        let announced = decoder.instruments().len();
+        Self { decoder, announced, log_first, logged: 0, origin }
+    }
+
+    /// Decodes one frame received at `recv_mono_ns` and queues what it yields.
+    pub fn frame(&mut self, frame: &[u8], recv_mono_ns: u64, recv_wall_ns: i64, line: u64, sink: &mut EventSink) {
+        match self.decoder.decode(frame) {
+            Ok(Decoded::Market(m)) => {
+                self.announce(recv_mono_ns, recv_wall_ns, sink);
+                let stamp = Stamp { recv_mono_ns, recv_wall_ns, decoded_mono_ns: mono_ns() };
+                sink.push(stamp, EventKind::Market(m));
+            }
+            Ok(Decoded::ExchangeInfo(_)) => {
+                // Re-announce every instrument: scales may have changed.
+                self.announced = 0;
+                self.announce(recv_mono_ns, recv_wall_ns, sink);
+            }
+            Ok(Decoded::ErrorFrame { code, msg, .. }) => {
+                tracing::warn!("{}:{line}: venue error frame {code}: {msg}", self.origin);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.logged += 1;
+                if self.logged <= self.log_first {
+                    tracing::warn!("{}:{line}: malformed frame skipped: {e}", self.origin);
+                }
+            }
+        }
+    }
+
+    /// Decodes a recorded REST body; a depth snapshot takes its symbol from the URL.
+    pub fn rest(&mut self, url: &str, body: &[u8], recv_mono_ns: u64, recv_wall_ns: i64, line: u64, sink: &mut EventSink) {
+        let symbol = url
+            .split(['?', '&'])
+            .find_map(|kv| kv.strip_prefix("symbol="))
+            .map(str::to_ascii_uppercase);
+        match self.decoder.decode(body) {
+            Ok(Decoded::Market(MarketEvent::DepthSnapshot(mut s))) => {
+                if s.instrument.is_none() {
+                    s.instrument = symbol.and_then(|sym| self.decoder.instruments_mut().resolve(sym.as_bytes()));
+                }
+                self.announce(recv_mono_ns, recv_wall_ns, sink);
+                let stamp = Stamp { recv_mono_ns, recv_wall_ns, decoded_mono_ns: mono_ns() };
+                sink.push(stamp, EventKind::Market(MarketEvent::DepthSnapshot(s)));
+            }
+            Ok(Decoded::Market(m)) => {
+                self.announce(recv_mono_ns, recv_wall_ns, sink);
+                let stamp = Stamp { recv_mono_ns, recv_wall_ns, decoded_mono_ns: mono_ns() };
+                sink.push(stamp, EventKind::Market(m));
+            }
+            Ok(Decoded::ExchangeInfo(_)) => {
+                self.announced = 0;
+                self.announce(recv_mono_ns, recv_wall_ns, sink);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.logged += 1;
+                if self.logged <= self.log_first {
+                    tracing::warn!("{}:{line}: malformed REST body from {url} skipped: {e}", self.origin);
+                }
+            }
+        }
+    }
+
+    fn announce(&mut self, recv_mono_ns: u64, recv_wall_ns: i64, sink: &mut EventSink) {
+        let table = self.decoder.instruments();
+        if table.len() <= self.announced {
+            return;
+        }
+        let fresh: Vec<Instrument> = table.iter().skip(self.announced).map(|(_, i)| i.clone()).collect();
+        self.announced = table.len();
+        for inst in fresh {
+            let stamp = Stamp { recv_mono_ns, recv_wall_ns, decoded_mono_ns: recv_mono_ns };
+            sink.push(stamp, EventKind::Instrument(Box::new(inst)));
+        }
+    }
+
+    pub fn stats(&self) -> &DecodeStats {
+        self.decoder.stats()
+    }
+}
+
+/// Reads a recorded file to its end (or until `stop`), with backpressure.
+pub fn run_file(path: &Path, mut dec: FrameDecoder, mut sink: EventSink, max_rest_bytes: usize, stop: &AtomicBool) -> SourceOutcome {
+    let mut out = SourceOutcome::default();
+    let mut reader = match InputReader::open(path) {
+        Ok(r) => r,
+        Err(e) => {
+            out.error = Some(format!("cannot open {}: {e}", path.display()));
+            return out;
+        }
+    };
+    while let Some(rec) = reader.next() {
+        if stop.load(Ordering::Relaxed) {
+            out.interrupted = true;
+            break;
+        }
+        let recv_mono = mono_ns();
+        match rec {
+            Ok(r) => {
+                out.frames += 1;
+                let wall = r.recv_ns.unwrap_or(0);
+                match r.kind {
+                    RecordKind::Frame(f) => dec.frame(f, recv_mono, wall, r.line_no, &mut sink),
+                    RecordKind::Rest { url, body } => dec.rest(url, body, recv_mono, wall, r.line_no, &mut sink),
+                }
+            }
+            Err(e) => {
+                // Oversized or unreadable lines: counted by the reader, logged here.
+                tracing::warn!("{}: {e}", path.display());
+                if e.is_fatal() {
+                    out.error = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        if sink.is_closed() {
+            break;
+        }
+    }
+    sink.flush();
+    out.dropped = sink.dropped();
+    out.input = Some(reader.stats().clone());
+    out.decode = dec.stats().clone();
+    out
+}
+
+/// Plays the synthetic market for `duration_ms` of market time at `speed`.
+pub fn run_synthetic(
+    mut generator: Generator,
+    mut dec: FrameDecoder,
+    mut sink: EventSink,
+    duration_ms: u64,
+    speed: Speed,
+    stop: &AtomicBool,
+) -> SourceOutcome {
+    let mut out = SourceOutcome::default();
+    let mut buf = Vec::with_capacity(512);
+    let started = Instant::now();
+    let mut first_ms: Option<i64> = None;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            out.interrupted = true;
+            break;
+        }
+        let meta = generator.next_frame(&mut buf);
+        let t0 = *first_ms.get_or_insert(meta.time_ms);
+        let elapsed_market = u64::try_from(meta.time_ms - t0).unwrap_or(0);
+        if elapsed_market >= duration_ms {
+            break;
+        }
+        if let Speed::Times(x) = speed {
+            let due = Duration::from_secs_f64(elapsed_market as f64 / 1000.0 / x);
+            let now = started.elapsed();
+            if due > now {
+                sink.flush();
+                std::thread::sleep(due - now);
+            }
+        }
+        out.frames += 1;
+        let recv_mono = mono_ns();
+        dec.frame(&buf, recv_mono, wall_ns(), out.frames, &mut sink);
+        if sink.is_closed() {
+            break;
+        }
+    }
+    sink.flush();
+    out.dropped = sink.dropped();
+    out.decode = dec.stats().clone();
+    out
+}

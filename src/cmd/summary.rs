@@ -1,0 +1,91 @@
+//! The JSON summary printed at the end of a run.
+
+use super::source::SourceOutcome;
+use crate::engine::snapshot::{OrderCounts, PnlView, PositionView};
+use crate::engine::Engine;
+use crate::telemetry::{LatencyStats, Stage};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub tickdesk_version: &'static str,
+    /// `synthetic` or the input path.
+    pub source: String,
+    /// Frames per kind as decoded, plus `malformed` (total) and `unknown`.
+    pub events: BTreeMap<String, u64>,
+    /// Malformed frames by reason.
+    pub malformed: BTreeMap<String, u64>,
+    /// Input lines that were not frames, by kind.
+    pub skipped_lines: BTreeMap<String, u64>,
+    /// Events dropped because the engine could not keep up (paced sources only).
+    pub dropped: u64,
+    pub out_of_order_dropped: u64,
+    /// Per symbol: late ticks dropped, and what the reorder window saved.
+    pub out_of_order_by_symbol: BTreeMap<String, BTreeMap<String, u64>>,
+    pub candles_closed: u64,
+    pub orders: OrderCounts,
+    pub fills: u64,
+    pub risk_rejections: BTreeMap<String, u64>,
+    pub kill_switch: Option<String>,
+    pub positions: Vec<PositionView>,
+    pub pnl: PnlView,
+    pub latency_ns: BTreeMap<String, LatencyStats>,
+    /// Events through the engine per second of wall time.
+    pub events_per_sec: f64,
+    pub elapsed_secs: f64,
+    pub interrupted: bool,
+    pub error: Option<String>,
+}
+
+impl Summary {
+    pub fn build(engine: &Engine, src: &SourceOutcome, source: String, elapsed_secs: f64) -> Self {
+        let snap = engine.snapshot();
+        let mut events: BTreeMap<String, u64> = src.decode.kinds().map(|(k, v)| (k.to_string(), v)).collect();
+        let malformed: BTreeMap<String, u64> = src.decode.malformed().map(|(k, v)| (k.to_string(), v)).collect();
+        events.insert("malformed".into(), malformed.values().sum());
+        events.entry("unknown".into()).or_insert(0);
+        let skipped_lines = src
+            .input
+            .as_ref()
+            .map(|i| i.skipped().map(|(k, v)| (k.to_string(), v)).collect())
+            .unwrap_or_default();
+        let mut by_symbol = BTreeMap::new();
+        for (id, inst) in engine.instruments().iter() {
+            let s = engine.aggregator().symbol_stats(id);
+            if s.out_of_order_dropped + s.reorder_saved + s.reorder_unsaved > 0 {
+                by_symbol.insert(
+                    inst.symbol.clone(),
+                    BTreeMap::from([
+                        ("out_of_order_dropped".to_string(), s.out_of_order_dropped),
+                        ("reorder_saved".to_string(), s.reorder_saved),
+                        ("reorder_unsaved".to_string(), s.reorder_unsaved),
+                    ]),
+                );
+            }
+        }
+        let processed = engine.counters().market_events();
+        Self {
+            tickdesk_version: env!("CARGO_PKG_VERSION"),
+            source,
+            events,
+            malformed,
+            skipped_lines,
+            dropped: src.dropped,
+            out_of_order_dropped: snap.out_of_order_dropped,
+            out_of_order_by_symbol: by_symbol,
+            candles_closed: snap.counters.candles_closed,
+            orders: snap.orders,
+            fills: snap.counters.fills,
+            risk_rejections: engine.risk().rejections().map(|(r, n)| (r.as_str().to_string(), n)).collect(),
+            kill_switch: snap.kill_switch,
+            positions: snap.positions,
+            pnl: snap.pnl,
+            latency_ns: Stage::ALL.iter().map(|s| (s.as_str().to_string(), engine.latency().stats(*s))).collect(),
+            events_per_sec: if elapsed_secs > 0.0 { processed as f64 / elapsed_secs } else { 0.0 },
+            elapsed_secs,
+            interrupted: src.interrupted,
+            error: src.error.clone(),
+        }
+    }
+}

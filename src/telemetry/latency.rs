@@ -1,0 +1,187 @@
+//! Per-stage latency histograms (HDR, 3 significant digits).
+//!
+//! Stamps are monotonic nanoseconds from one process-wide origin, so a stamp
+//! taken on a feed thread and one taken on the engine thread compare. These
+//! stamps measure; they never decide anything (decisions use event time).
+
+use hdrhistogram::Histogram;
+use std::sync::OnceLock;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+static ORIGIN: OnceLock<Instant> = OnceLock::new();
+
+/// Monotonic nanoseconds since the first call in this process.
+#[inline]
+pub fn mono_ns() -> u64 {
+    let origin = ORIGIN.get_or_init(Instant::now);
+    u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// Wall-clock nanoseconds since the Unix epoch (for receive stamps only).
+pub fn wall_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+/// A stage of the pipeline whose latency is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// Frame received → decoded into an event.
+    Decode,
+    /// Decoded → candles updated.
+    Aggregate,
+    /// Candles updated → strategies have answered.
+    Signal,
+    /// One intent through the pre-trade checks.
+    Risk,
+    /// Risk passed → order handed to the router.
+    Route,
+    /// Router step → resulting fills applied to the portfolio.
+    Fill,
+    /// Frame received → order routed, end to end.
+    TickToOrder,
+}
+
+impl Stage {
+    pub const ALL: [Self; 7] = [
+        Self::Decode,
+        Self::Aggregate,
+        Self::Signal,
+        Self::Risk,
+        Self::Route,
+        Self::Fill,
+        Self::TickToOrder,
+    ];
+
+    /// Key in the summary and the bench report.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Decode => "receive_to_decoded",
+            Self::Aggregate => "decoded_to_aggregated",
+            Self::Signal => "aggregated_to_signal",
+            Self::Risk => "risk_check",
+            Self::Route => "risk_to_routed",
+            Self::Fill => "route_to_fill",
+            Self::TickToOrder => "tick_to_order",
+        }
+    }
+
+    const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Percentiles of one stage, in nanoseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct LatencyStats {
+    pub count: u64,
+    pub p50: u64,
+    pub p90: u64,
+    pub p99: u64,
+    pub p999: u64,
+    pub max: u64,
+    pub mean: f64,
+}
+
+/// One HDR histogram per [`Stage`].
+#[derive(Debug, Clone)]
+pub struct LatencyHistograms {
+    hist: Vec<Histogram<u64>>,
+}
+
+/// Highest value tracked: one minute; longer values are clamped to it.
+const MAX_NS: u64 = 60_000_000_000;
+
+fn new_hist() -> Histogram<u64> {
+    // Bounds are constants known to be valid, so the fallback never runs;
+    // it exists only because the constructor is fallible.
+    Histogram::new_with_bounds(1, MAX_NS, 3).unwrap_or_else(|_| Histogram::new(3).unwrap_or_default())
+}
+
+impl Default for LatencyHistograms {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LatencyHistograms {
+    pub fn new() -> Self {
+        Self { hist: Stage::ALL.iter().map(|_| new_hist()).collect() }
+    }
+
+    /// Records one duration; out-of-range values are clamped, never lost.
+    #[inline]
+    pub fn record(&mut self, stage: Stage, ns: u64) {
+        self.hist[stage.index()].saturating_record(ns.clamp(1, MAX_NS));
+    }
+
+    /// Records `end - start`, ignoring a stamp pair that runs backwards.
+    #[inline]
+    pub fn record_span(&mut self, stage: Stage, start_ns: u64, end_ns: u64) {
+        if end_ns >= start_ns {
+            self.record(stage, end_ns - start_ns);
+        }
+    }
+
+    pub fn stats(&self, stage: Stage) -> LatencyStats {
+        let h = &self.hist[stage.index()];
+        if h.is_empty() {
+            return LatencyStats::default();
+        }
+        LatencyStats {
+            count: h.len(),
+            p50: h.value_at_quantile(0.50),
+            p90: h.value_at_quantile(0.90),
+            p99: h.value_at_quantile(0.99),
+            p999: h.value_at_quantile(0.999),
+            max: h.max(),
+            mean: h.mean(),
+        }
+    }
+
+    /// The raw histogram, for charts.
+    pub fn histogram(&self, stage: Stage) -> &Histogram<u64> {
+        &self.hist[stage.index()]
+    }
+
+    pub fn reset(&mut self) {
+        for h in &mut self.hist {
+            h.reset();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_and_reports_percentiles() {
+        let mut l = LatencyHistograms::new();
+        for v in 1..=1000u64 {
+            l.record(Stage::Decode, v * 100);
+        }
+        let s = l.stats(Stage::Decode);
+        assert_eq!(s.count, 1000);
+        assert!((49_900..=50_100).contains(&s.p50), "{s:?}");
+        assert!(s.max >= 99_900);
+        assert_eq!(l.stats(Stage::Risk), LatencyStats::default());
+        l.record(Stage::Risk, u64::MAX);
+        assert_eq!(l.stats(Stage::Risk).count, 1);
+    }
+
+    #[test]
+    fn backwards_spans_are_ignored() {
+        let mut l = LatencyHistograms::new();
+        l.record_span(Stage::Route, 10, 5);
+        assert_eq!(l.stats(Stage::Route).count, 0);
+    }
+
+    #[test]
+    fn mono_is_monotonic() {
+        let a = mono_ns();
+        let b = mono_ns();
+        assert!(b >= a);
+    }
+}
