@@ -109,7 +109,9 @@ impl RestingSide {
     /// it; a print at its price first uses up the queue ahead. Volume that
     /// fills one of our orders is taken out of `vol`, so it never fills
     /// another; volume that only consumed a queue still counts for the queues
-    /// of later orders at that price (it traded with those displayed ahead of them too).
+    /// of later orders at that price (it traded with those displayed ahead of
+    /// them too), and is then gone: on return `vol` holds only volume nobody
+    /// on this side took, for the other side (a self-crossed paper book).
     /// Calls `fill(order, qty)` per fill; returns whether any order finished.
     pub fn match_trade(
         &mut self,
@@ -118,6 +120,7 @@ impl RestingSide {
         mut fill: impl FnMut(&RestingOrder, Qty),
     ) -> bool {
         let mut finished = false;
+        let mut queue_used = 0;
         for i in 0..self.orders.len() {
             if *vol <= 0 {
                 break;
@@ -135,6 +138,7 @@ impl RestingSide {
                     None => continue,
                     Some(q) => {
                         let used = q.0.min(*vol);
+                        queue_used = queue_used.max(used);
                         if let Some(x) = self.orders.get_mut(i) {
                             x.queue_ahead = Some(Qty(q.0 - used));
                         }
@@ -153,6 +157,7 @@ impl RestingSide {
                 fill(x, Qty(take));
             }
         }
+        *vol = (*vol - queue_used).max(0);
         if finished {
             self.orders.retain(|o| o.remaining.0 > 0);
         }
