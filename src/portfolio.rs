@@ -74,8 +74,8 @@ impl Portfolio {
         }
     }
 
-    /// Books a fill (a non-positive quantity is ignored). The position is
-    /// marked at its last price, or at the fill price before the first mark.
+    /// Books a fill (a non-positive quantity is ignored). The position stays
+    /// valued at its last mark; a first fill with no mark yet seeds it.
     pub fn apply_fill(&mut self, f: &Fill, inst: &Instrument) {
         if f.qty.0 <= 0 {
             return;
