@@ -5,11 +5,10 @@
 //! the most fundamental one, and the rate limit last, so a refused order never
 //! uses up a slot in the window:
 //!
-//! 1. kill switch · 2. invalid order · 3. stale market data ·
-//! 4. no market price · 5–8. exchange filters (tick, step, min qty, min
-//! notional) · 9. price band · 10. max order qty · 11. max order notional ·
-//! 12. max position · 13. max gross exposure · 14. max open orders ·
-//! 15. orders per second.
+//! kill switch → invalid order → stale market data → no market price →
+//! exchange filters (tick, step, min qty, min notional) → price band →
+//! max order qty → max order notional → max position → max gross exposure →
+//! max open orders → orders per second ([`RiskReason::ALL`] in that order).
 //!
 //! Accepting allocates nothing and reads no clock: event time comes in the
 //! [`RiskContext`]. Position and exposure limits only refuse an order that

@@ -21,15 +21,15 @@ fn btc() -> Instrument {
 }
 
 fn px(s: &str) -> Price {
-    btc().parse_price(s).unwrap()
+    btc().parse_price(s).expect("test fixture")
 }
 
 fn q(s: &str) -> Qty {
-    btc().parse_qty(s).unwrap()
+    btc().parse_qty(s).expect("test fixture")
 }
 
 fn n(s: &str) -> Notional {
-    Notional::parse(s).unwrap()
+    Notional::parse(s).expect("test fixture")
 }
 
 struct Desk {
@@ -48,7 +48,7 @@ impl Desk {
             taker_fee_bps: "5".into(),
         };
         Self {
-            router: PaperRouter::new(&cfg).unwrap(),
+            router: PaperRouter::new(&cfg).expect("test fixture"),
             orders: Orders::new(),
             table: Instruments::fixed(vec![btc()]),
             next: 0,
@@ -68,7 +68,9 @@ impl Desk {
         self.next += 1;
         let order = Order::new(OrderId(self.next), intent, now);
         let inst = btc();
-        self.orders.insert(order.clone(), &inst).unwrap();
+        self.orders
+            .insert(order.clone(), &inst)
+            .expect("test fixture");
         let mut out = vec![];
         self.router.submit(&order, &inst, now, &mut out);
         (order.id, self.apply(out))
@@ -122,7 +124,7 @@ impl Desk {
     }
 
     fn state(&self, id: OrderId) -> OrderState {
-        self.orders.get(id).unwrap().state
+        self.orders.get(id).expect("known order").state
     }
 }
 

@@ -22,15 +22,15 @@ fn inst(symbol: &str) -> Instrument {
 }
 
 fn px(s: &str) -> Price {
-    inst("X").parse_price(s).unwrap()
+    inst("X").parse_price(s).expect("test fixture")
 }
 
 fn q(s: &str) -> Qty {
-    inst("X").parse_qty(s).unwrap()
+    inst("X").parse_qty(s).expect("test fixture")
 }
 
 fn n(s: &str) -> Notional {
-    Notional::parse(s).unwrap()
+    Notional::parse(s).expect("test fixture")
 }
 
 fn fill(id: InstrumentId, side: Side, qty: &str, price: &str, fee: &str) -> Fill {
@@ -51,7 +51,7 @@ fn book() -> Portfolio {
     Portfolio::new(&PortfolioConfig {
         starting_cash: "10000".into(),
     })
-    .unwrap()
+    .expect("test fixture")
 }
 
 #[test]

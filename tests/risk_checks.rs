@@ -16,7 +16,7 @@ fn btc() -> Instrument {
         tick_size: Price(10),
         step_size: Qty(100),
         min_qty: Qty(100),
-        min_notional: Notional::parse("5").unwrap(),
+        min_notional: Notional::parse("5").expect("test fixture"),
         price_scale: 2,
         qty_scale: 5,
         ..Instrument::with_defaults(Venue::BinanceSpot, "BTCUSDT")
@@ -28,15 +28,15 @@ fn table() -> Instruments {
 }
 
 fn px(s: &str) -> Price {
-    btc().parse_price(s).unwrap()
+    btc().parse_price(s).expect("test fixture")
 }
 
 fn qty(s: &str) -> Qty {
-    btc().parse_qty(s).unwrap()
+    btc().parse_qty(s).expect("test fixture")
 }
 
 fn n(s: &str) -> Notional {
-    Notional::parse(s).unwrap()
+    Notional::parse(s).expect("test fixture")
 }
 
 /// Everything generous, so a test turns on only what it checks.
@@ -56,7 +56,7 @@ fn loose() -> RiskConfig {
 }
 
 fn engine(cfg: &RiskConfig) -> RiskEngine {
-    RiskEngine::new(cfg, &table()).unwrap()
+    RiskEngine::new(cfg, &table()).expect("test fixture")
 }
 
 fn ctx(inst: &Instrument) -> RiskContext<'_> {
@@ -402,8 +402,7 @@ fn checks_run_in_the_documented_order() {
     let mut bad = buy("0.0105", "70000.05");
     e.trip_kill_switch(KillReason::Manual, 1_000);
     let mut seen = vec![];
-    loop {
-        let Err(r) = e.check(&bad, &c) else { break };
+    while let Err(r) = e.check(&bad, &c) {
         seen.push(r.reason);
         match r.reason {
             RiskReason::KillSwitch => e.reset_kill_switch(),
