@@ -85,8 +85,6 @@ pub struct Engine {
 impl Engine {
     pub fn new(parts: EngineParts) -> Self {
         let n = parts.instruments.len();
-        let mut portfolio = parts.portfolio;
-        portfolio.ensure_instruments(&parts.instruments);
         Self {
             market: vec![MarketState::default(); n],
             instruments: parts.instruments,
@@ -96,7 +94,7 @@ impl Engine {
             risk: parts.risk,
             router: parts.router,
             orders: Orders::new(),
-            portfolio,
+            portfolio: parts.portfolio,
             latency: LatencyHistograms::new(),
             counters: EngineCounters::default(),
             mono: parts.mono,
@@ -145,7 +143,6 @@ impl Engine {
                 self.counters.instruments += 1;
                 self.instruments.upsert((**inst).clone());
                 self.market.resize(self.instruments.len(), MarketState::default());
-                self.portfolio.ensure_instruments(&self.instruments);
             }
         }
     }
@@ -269,8 +266,8 @@ impl Engine {
                 self.apply_reports(None);
             }
             Command::KillSwitch { flatten } => {
-                self.risk.trip_kill_switch("manual", now);
-                self.on_kill(*flatten);
+                self.risk.trip_kill_switch(crate::risk::KillReason::Manual, now);
+                self.on_kill(*flatten, true);
             }
             Command::ResetKillSwitch => {
                 self.risk.reset_kill_switch();
@@ -292,12 +289,14 @@ impl Engine {
     /// Kill switch: strategies halt, open orders are canceled, and with
     /// `flatten` every position is closed by a market order sent without
     /// risk checks (reducing risk is always allowed, even when tripped).
-    fn on_kill(&mut self, flatten: bool) {
+    fn on_kill(&mut self, flatten: bool, cancel: bool) {
         self.halted = true;
         self.counters.kill_switch_trips += 1;
         let now = self.clock.now_ms();
-        self.router.cancel_all(now, &mut self.reports);
-        self.apply_reports(None);
+        if cancel {
+            self.router.cancel_all(now, &mut self.reports);
+            self.apply_reports(None);
+        }
         if flatten {
             let flat: Vec<OrderIntent> = self
                 .instruments
@@ -319,8 +318,10 @@ impl Engine {
     fn check_pnl(&mut self) {
         let now = self.clock.now_ms();
         let equity = self.portfolio.equity();
-        if self.risk.on_pnl(equity, now).is_some() {
-            self.on_kill(false);
+        if let Some(trip) = self.risk.on_pnl(equity, now) {
+            tracing::warn!("kill switch tripped: {trip}");
+            let cancel = self.risk.cancel_on_kill();
+            self.on_kill(false, cancel);
         }
     }
 
@@ -390,10 +391,15 @@ impl Engine {
         let id = OrderId(self.next_order_id);
         self.next_order_id += 1;
         let order = Order::new(id, intent, now);
-        if let Some(inst) = self.instruments.try_get(intent.instrument) {
-            self.router.submit(&order, inst, now, &mut self.reports);
+        let Some(inst) = self.instruments.try_get(intent.instrument) else {
+            self.counters.unknown_instrument += 1;
+            return;
+        };
+        self.router.submit(&order, inst, now, &mut self.reports);
+        if let Err(e) = self.orders.insert(order, inst) {
+            self.counters.illegal_transitions += 1;
+            tracing::error!("{e}");
         }
-        self.orders.insert(order);
         self.counters.orders_submitted += 1;
         if !self.reports.is_empty() {
             let r0 = (self.mono)();

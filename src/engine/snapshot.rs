@@ -2,7 +2,6 @@
 //! summary, later the UI). Built on demand, never per event.
 
 use super::{Engine, EngineCounters};
-use crate::domain::Notional;
 use serde::Serialize;
 
 /// One position, decimals as exact strings.
@@ -61,25 +60,25 @@ impl Engine {
             .iter()
             .filter_map(|(id, inst)| {
                 let pos = p.position(id)?;
-                if pos.qty.0 == 0 && pos.realized == Notional::ZERO && pos.fees == Notional::ZERO {
+                if pos.fills == 0 {
                     return None;
                 }
                 Some(PositionView {
                     symbol: inst.symbol.clone(),
                     qty: pos.qty.display(inst.qty_scale).to_string(),
                     avg_price: p
-                        .avg_price(id, inst)
-                        .map_or_else(String::new, |a| a.display_rounded(inst.price_scale + 2).to_string()),
-                    last: pos.last.display(inst.price_scale).to_string(),
+                        .avg_entry(id, inst)
+                        .map_or_else(String::new, |a| a.display(inst.price_scale).to_string()),
+                    last: pos.last.map_or_else(String::new, |l| l.display(inst.price_scale).to_string()),
                     realized: pos.realized.to_string(),
-                    unrealized: p.unrealized(id, inst).to_string(),
+                    unrealized: pos.unrealized.to_string(),
                     fees: pos.fees.to_string(),
                 })
             })
             .collect();
-        let realized = p.realized_total();
-        let unrealized = p.unrealized_total();
-        let fees = p.fees_total();
+        let realized = p.realized();
+        let unrealized = p.unrealized();
+        let fees = p.fees();
         let c = self.counters();
         let oc = self.orders().counts();
         Snapshot {
