@@ -1,0 +1,103 @@
+//! Seeded random draws for the model.
+//!
+//! ChaCha8 is value-stable across `rand_chacha` releases, and the
+//! conversions to `f64` are written here rather than borrowed from `rand`'s
+//! distributions, so a seed keeps meaning the same stream. (`ln`, `exp` and
+//! `sin_cos` come from the platform's libm, which may differ in the last bit
+//! between platforms; on one platform the stream is exact.)
+
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+
+/// 2^-53: one unit in the last place of a `f64` in `[0, 1)`.
+const UNIT: f64 = 1.0 / (1u64 << 53) as f64;
+
+pub(crate) struct Sampler {
+    rng: ChaCha8Rng,
+    /// Box–Muller yields normals in pairs; the second waits here.
+    spare_normal: Option<f64>,
+}
+
+impl Sampler {
+    pub fn new(seed: u64) -> Self {
+        Self {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            spare_normal: None,
+        }
+    }
+
+    /// Uniform in `(0, 1]`: never zero, so its logarithm is finite.
+    #[inline]
+    pub fn unit(&mut self) -> f64 {
+        ((self.rng.next_u64() >> 11) + 1) as f64 * UNIT
+    }
+
+    /// True with probability `p`.
+    #[inline]
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() <= p
+    }
+
+    /// Uniform integer in `[0, n)` for `n > 0`, by multiply-shift (bias < n / 2^64).
+    #[inline]
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.rng.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+
+    /// Exponential with mean 1.
+    #[inline]
+    pub fn exp1(&mut self) -> f64 {
+        -self.unit().ln()
+    }
+
+    /// Standard normal (Box–Muller, both values used).
+    #[inline]
+    pub fn normal(&mut self) -> f64 {
+        if let Some(z) = self.spare_normal.take() {
+            return z;
+        }
+        let r = (-2.0 * self.unit().ln()).sqrt();
+        let (s, c) = (std::f64::consts::TAU * self.unit()).sin_cos();
+        self.spare_normal = Some(r * s);
+        r * c
+    }
+
+    /// Log-normal with the given median and log-space spread.
+    #[inline]
+    pub fn log_normal(&mut self, median: f64, sigma: f64) -> f64 {
+        median * (sigma * self.normal()).exp()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moments_are_right() {
+        let mut s = Sampler::new(7);
+        let n = 200_000;
+        let (mut sum, mut sq, mut e) = (0.0, 0.0, 0.0);
+        for _ in 0..n {
+            let z = s.normal();
+            sum += z;
+            sq += z * z;
+            e += s.exp1();
+        }
+        let n = f64::from(n);
+        assert!((sum / n).abs() < 0.01);
+        assert!((sq / n - 1.0).abs() < 0.02);
+        assert!((e / n - 1.0).abs() < 0.02);
+        assert!((0..1000).all(|_| s.below(3) < 3));
+    }
+
+    #[test]
+    fn same_seed_same_values() {
+        let (mut a, mut b) = (Sampler::new(1), Sampler::new(1));
+        assert!((0..100).all(|_| a.normal().to_bits() == b.normal().to_bits()));
+        assert_ne!(
+            Sampler::new(2).unit().to_bits(),
+            Sampler::new(1).unit().to_bits()
+        );
+    }
+}
