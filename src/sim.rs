@@ -11,6 +11,8 @@
 //! ```text
 //!  config    SyntheticConfig → validated, integer per-symbol parameters
 //!  sampler   ChaCha8 (value-stable) → uniform, exponential, normal
+//!  ziggurat  normal and exponential draws without a logarithm
+//!  math      portable ln/exp: the same bytes on every platform
 //!  arrivals  Hawkes clock: bursty, self-exciting event times in ms
 //!  market    per symbol: GARCH mid walk, spread, top of book, trades
 //!  frames    the JSON bytes, decimals padded to 8 places like Binance
@@ -24,7 +26,9 @@ pub mod config;
 mod frames;
 pub mod generator;
 mod market;
+mod math;
 mod sampler;
+mod ziggurat;
 
 pub use config::{SymbolSpec, SyntheticConfig};
 pub use generator::{FrameKind, FrameMeta, Generator};

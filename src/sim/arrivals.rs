@@ -10,15 +10,17 @@
 //! with a closed-form inverse. Time is kept as whole ms plus a sub-ms
 //! remainder so that long runs lose no precision.
 
+use super::math;
 use super::sampler::Sampler;
 
 pub(crate) struct Arrivals {
-    /// Baseline intensity μ, per ms.
-    base: f64,
+    /// 1 / μ, μ being the baseline intensity per ms.
+    inv_base: f64,
     /// Jump α of the intensity at each message, per ms.
     jump: f64,
-    /// Decay rate β, per ms.
+    /// Decay rate β per ms, and 1 / β.
     decay: f64,
+    inv_decay: f64,
     /// Excitation above the baseline just after the last message.
     excess: f64,
     now_ms: i64,
@@ -31,9 +33,10 @@ impl Arrivals {
     pub fn new(rate_per_s: f64, branching: f64, decay_ms: f64, start_ms: i64) -> Self {
         let decay = 1.0 / decay_ms;
         Self {
-            base: rate_per_s / 1_000.0 * (1.0 - branching),
+            inv_base: 1.0 / (rate_per_s / 1_000.0 * (1.0 - branching)),
             jump: branching * decay,
             decay,
+            inv_decay: decay_ms,
             excess: 0.0,
             now_ms: start_ms,
             frac_ms: 0.0,
@@ -43,20 +46,27 @@ impl Arrivals {
     /// Advances to the next message and returns its time in whole ms.
     #[inline]
     pub fn next(&mut self, s: &mut Sampler) -> i64 {
-        let baseline_wait = s.exp1() / self.base;
-        let mut wait = baseline_wait;
+        let mut wait = s.exp1() * self.inv_base;
+        // e^{-β·wait}: how much of the excitation survives the wait.
+        let mut survives = None;
         if self.excess > 0.0 {
-            // P(no excited arrival by w) = exp(-excess·(1 - e^{-βw})/β).
-            let d = 1.0 + self.decay * s.unit().ln() / self.excess;
+            // P(no excited arrival by w) = exp(-excess·(1 - e^{-βw})/β): invert it.
+            let d = 1.0 - self.decay * s.exp1() / self.excess;
             if d > 0.0 {
-                wait = wait.min(-d.ln() / self.decay);
+                let excited_wait = -math::ln(d) * self.inv_decay;
+                if excited_wait < wait {
+                    wait = excited_wait;
+                    survives = Some(d);
+                }
             }
         }
-        self.excess = self.excess * (-self.decay * wait).exp() + self.jump;
+        let survives = survives.unwrap_or_else(|| math::exp(-self.decay * wait));
+        self.excess = self.excess * survives + self.jump;
         self.frac_ms += wait;
-        let whole = self.frac_ms.floor();
-        self.frac_ms -= whole;
-        self.now_ms = self.now_ms.saturating_add(whole as i64);
+        // Non-negative, so truncation is floor (and `f64::floor` is a libm call).
+        let whole = self.frac_ms as i64;
+        self.frac_ms -= whole as f64;
+        self.now_ms = self.now_ms.saturating_add(whole);
         self.now_ms
     }
 }

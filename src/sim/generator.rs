@@ -6,7 +6,7 @@
 
 use super::arrivals::Arrivals;
 use super::config::SyntheticConfig;
-use super::frames::{self, BookFields, Templates, TradeFields};
+use super::frames::{BookFields, Frame, Templates, TradeFields};
 use super::market::SymbolMarket;
 use super::sampler::Sampler;
 use crate::domain::{BookTicker, Instrument, InstrumentId, MarketEvent, Price, Qty, Trade};
@@ -36,6 +36,8 @@ pub struct Generator {
     arrivals: Arrivals,
     markets: Vec<SymbolMarket>,
     templates: Vec<Templates>,
+    /// Scratch for the frame being written, reused by every call.
+    frame: Box<Frame>,
     cumulative_weights: Vec<f64>,
     book_ratio: f64,
     instruments: Vec<Instrument>,
@@ -62,6 +64,7 @@ impl Generator {
             arrivals: Arrivals::new(cfg.rate, cfg.burstiness, cfg.burst_decay_ms, start_time_ms),
             markets,
             templates,
+            frame: Box::new(Frame::new()),
             cumulative_weights: v.cumulative_weights,
             book_ratio: cfg.book_ratio,
             instruments: v.instruments,
@@ -78,12 +81,10 @@ impl Generator {
     #[inline]
     pub fn next_frame(&mut self, buf: &mut Vec<u8>) -> FrameMeta {
         let meta = self.step();
-        buf.clear();
         let i = meta.instrument.index();
         let (m, t) = (&self.markets[i], &self.templates[i]);
         match meta.kind {
-            FrameKind::Trade => frames::write_trade(
-                buf,
+            FrameKind::Trade => self.frame.trade(
                 t,
                 &TradeFields {
                     event_ms: meta.time_ms,
@@ -94,8 +95,7 @@ impl Generator {
                     buyer_is_maker: m.buyer_is_maker,
                 },
             ),
-            FrameKind::BookTicker => frames::write_book(
-                buf,
+            FrameKind::BookTicker => self.frame.book(
                 t,
                 &BookFields {
                     update_id: m.update_id,
@@ -106,6 +106,8 @@ impl Generator {
                 },
             ),
         }
+        buf.clear();
+        buf.extend_from_slice(self.frame.as_bytes());
         meta
     }
 

@@ -7,6 +7,7 @@
 //! level emptied by trades forces the next message of the symbol to be a
 //! book update, as on a real feed.
 
+use super::math;
 use super::sampler::Sampler;
 
 /// Bounds of the variance multiplier, so one wild draw cannot freeze or
@@ -25,8 +26,8 @@ const TREND_FOLLOW: f64 = 0.1;
 const IMPACT: f64 = 0.15;
 /// Chance that an unchanged level's quantity is redrawn rather than nudged.
 const REDRAW: f64 = 0.2;
-/// Mean of the hidden depth updates between two bookTicker update ids.
-const UPDATE_ID_GAP: f64 = 4.0;
+/// Hidden depth updates between two bookTicker update ids: uniform in `0..GAP`.
+const UPDATE_ID_GAP: u64 = 8;
 
 /// GARCH(1,1) on the variance multiplier `h` (mean 1):
 /// `h' = ω + h·(β + α·z²)` where `z` is the last standard-normal shock.
@@ -44,7 +45,7 @@ impl Garch {
 
     /// Persistence `α + β` such that a shock halves after `half_life` updates.
     pub fn with_half_life(half_life: f64) -> Self {
-        let persistence = 0.5f64.powf(1.0 / half_life.max(1.0));
+        let persistence = math::exp(-std::f64::consts::LN_2 / half_life.max(1.0));
         let alpha = (Self::VOL_OF_VOL * (1.0 - persistence))
             .sqrt()
             .min(persistence / 2.0);
@@ -77,8 +78,8 @@ pub(crate) struct MarketParams {
     /// Standard deviation of one book update's relative mid move at `h = 1`.
     pub vol_per_book: f64,
     pub garch: Garch,
-    /// Rate of the exponential whose floor is the extra spread in ticks.
-    pub spread_rate: f64,
+    /// 1 / rate of the exponential whose floor is the extra spread in ticks.
+    pub spread_scale: f64,
     pub max_spread: i64,
     /// Medians of trade and book sizes, in steps.
     pub median_trade: f64,
@@ -165,9 +166,9 @@ impl SymbolMarket {
         self.last_move = sign(self.mid - before);
 
         // Wider when volatile: the geometric extra scales with the volatility.
-        let extra = (s.exp1() * self.var.sqrt() / self.p.spread_rate) as i64;
+        let extra = (s.exp1() * self.var.sqrt() * self.p.spread_scale) as i64;
         let spread = (1 + extra).min(self.p.max_spread);
-        let bid = (self.mid - 0.5 * spread as f64).round() as i64;
+        let bid = math::round(self.mid - 0.5 * spread as f64);
         let ask = bid + spread;
 
         let keep_bid = self.published && !self.bid_gone && bid == self.bid;
@@ -184,7 +185,7 @@ impl SymbolMarket {
         };
         self.bid = bid;
         self.ask = ask;
-        self.update_id += 1 + (s.exp1() * UPDATE_ID_GAP) as u64;
+        self.update_id += 1 + s.below(UPDATE_ID_GAP);
         self.published = true;
         self.bid_gone = false;
         self.ask_gone = false;
@@ -196,7 +197,7 @@ impl SymbolMarket {
         let p_buy =
             (0.5 + MOMENTUM * self.last_side + TREND_FOLLOW * self.last_move).clamp(0.05, 0.95);
         let buy = s.chance(p_buy);
-        let size = (s.log_normal(self.p.median_trade, TRADE_SIGMA).round() as i64)
+        let size = math::round(s.log_normal(self.p.median_trade, TRADE_SIGMA))
             .clamp(self.p.min_qty, self.p.max_qty);
         let side = if buy { 1.0 } else { -1.0 };
         let (price, qty) = if buy {
@@ -247,7 +248,7 @@ impl SymbolMarket {
     }
 
     fn fresh_book_qty(&self, s: &mut Sampler) -> i64 {
-        (s.log_normal(self.p.median_book, BOOK_SIGMA).round() as i64)
+        math::round(s.log_normal(self.p.median_book, BOOK_SIGMA))
             .clamp(self.p.min_qty, self.p.max_qty)
     }
 
@@ -259,7 +260,7 @@ impl SymbolMarket {
             return self.fresh_book_qty(s);
         }
         let factor = 0.75 + 0.5 * (u - REDRAW) / (1.0 - REDRAW);
-        ((q as f64 * factor).round() as i64).clamp(self.p.min_qty, self.p.max_qty)
+        math::round(q as f64 * factor).clamp(self.p.min_qty, self.p.max_qty)
     }
 }
 

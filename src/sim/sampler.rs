@@ -1,35 +1,29 @@
 //! Seeded random draws for the model.
 //!
 //! ChaCha8 is value-stable across `rand_chacha` releases, and the
-//! conversions to `f64` are written here rather than borrowed from `rand`'s
-//! distributions, so a seed keeps meaning the same stream. (`ln`, `exp` and
-//! `sin_cos` come from the platform's libm, which may differ in the last bit
-//! between platforms; on one platform the stream is exact.)
+//! conversions to `f64` are written here (with [`super::math`] and
+//! [`super::ziggurat`] instead of libm) rather than borrowed from `rand`'s
+//! distributions, so a seed keeps meaning the same stream on every platform.
 
+use super::{math, ziggurat};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 
-/// 2^-53: one unit in the last place of a `f64` in `[0, 1)`.
-const UNIT: f64 = 1.0 / (1u64 << 53) as f64;
-
 pub(crate) struct Sampler {
     rng: ChaCha8Rng,
-    /// Box–Muller yields normals in pairs; the second waits here.
-    spare_normal: Option<f64>,
 }
 
 impl Sampler {
     pub fn new(seed: u64) -> Self {
         Self {
             rng: ChaCha8Rng::seed_from_u64(seed),
-            spare_normal: None,
         }
     }
 
     /// Uniform in `(0, 1]`: never zero, so its logarithm is finite.
     #[inline]
     pub fn unit(&mut self) -> f64 {
-        ((self.rng.next_u64() >> 11) + 1) as f64 * UNIT
+        ziggurat::unit(&mut self.rng)
     }
 
     /// True with probability `p`.
@@ -47,25 +41,19 @@ impl Sampler {
     /// Exponential with mean 1.
     #[inline]
     pub fn exp1(&mut self) -> f64 {
-        -self.unit().ln()
+        ziggurat::exponential(&mut self.rng)
     }
 
-    /// Standard normal (Box–Muller, both values used).
+    /// Standard normal.
     #[inline]
     pub fn normal(&mut self) -> f64 {
-        if let Some(z) = self.spare_normal.take() {
-            return z;
-        }
-        let r = (-2.0 * self.unit().ln()).sqrt();
-        let (s, c) = (std::f64::consts::TAU * self.unit()).sin_cos();
-        self.spare_normal = Some(r * s);
-        r * c
+        ziggurat::normal(&mut self.rng)
     }
 
     /// Log-normal with the given median and log-space spread.
     #[inline]
     pub fn log_normal(&mut self, median: f64, sigma: f64) -> f64 {
-        median * (sigma * self.normal()).exp()
+        median * math::exp(sigma * self.normal())
     }
 }
 
