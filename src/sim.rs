@@ -13,6 +13,7 @@
 //!  sampler   ChaCha8 (value-stable) → uniform, exponential, normal
 //!  ziggurat  normal and exponential draws without a logarithm
 //!  math      portable ln/exp: the same bytes on every platform
+//!  regime    quiet / normal / hectic stretches shared by all symbols
 //!  arrivals  Hawkes clock: bursty, self-exciting event times in ms
 //!  market    per symbol: GARCH mid walk, spread, top of book, trades
 //!  frames    the JSON bytes, decimals padded to 8 places like Binance
@@ -27,6 +28,7 @@ mod frames;
 pub mod generator;
 mod market;
 mod math;
+mod regime;
 mod sampler;
 mod ziggurat;
 

@@ -11,6 +11,7 @@
 //! remainder so that long runs lose no precision.
 
 use super::math;
+use super::regime::Regime;
 use super::sampler::Sampler;
 
 pub(crate) struct Arrivals {
@@ -43,26 +44,42 @@ impl Arrivals {
         }
     }
 
-    /// Advances to the next message and returns its time in whole ms.
+    /// Advances to the next message and returns its time in whole ms. The
+    /// baseline rate is the regime's; at a regime switch both candidate waits
+    /// are drawn again from there, which is exact since neither process has
+    /// memory beyond its current intensity.
     #[inline]
-    pub fn next(&mut self, s: &mut Sampler) -> i64 {
-        let mut wait = s.exp1() * self.inv_base;
-        // e^{-β·wait}: how much of the excitation survives the wait.
-        let mut survives = None;
-        if self.excess > 0.0 {
-            // P(no excited arrival by w) = exp(-excess·(1 - e^{-βw})/β): invert it.
-            let d = 1.0 - self.decay * s.exp1() / self.excess;
-            if d > 0.0 {
-                let excited_wait = -math::ln(d) * self.inv_decay;
-                if excited_wait < wait {
-                    wait = excited_wait;
-                    survives = Some(d);
+    pub fn next(&mut self, s: &mut Sampler, regime: &mut Regime) -> i64 {
+        let mut elapsed = 0.0;
+        loop {
+            let mut wait = s.exp1() * self.inv_base * regime.inv_rate();
+            // e^{-β·wait}: how much of the excitation survives the wait.
+            let mut survives = None;
+            if self.excess > 0.0 {
+                // P(no excited arrival by w) = exp(-excess·(1 - e^{-βw})/β): invert it.
+                let d = 1.0 - self.decay * s.exp1() / self.excess;
+                if d > 0.0 {
+                    let excited_wait = -math::ln(d) * self.inv_decay;
+                    if excited_wait < wait {
+                        wait = excited_wait;
+                        survives = Some(d);
+                    }
                 }
             }
+            let left = regime.until_switch_ms();
+            if wait <= left {
+                regime.spend(wait);
+                let survives = survives.unwrap_or_else(|| math::exp(-self.decay * wait));
+                self.excess = self.excess * survives + self.jump;
+                elapsed += wait;
+                break;
+            }
+            // The regime changes first: move to the switch and draw again.
+            self.excess *= math::exp(-self.decay * left);
+            elapsed += left;
+            regime.switch(s);
         }
-        let survives = survives.unwrap_or_else(|| math::exp(-self.decay * wait));
-        self.excess = self.excess * survives + self.jump;
-        self.frac_ms += wait;
+        self.frac_ms += elapsed;
         // Non-negative, so truncation is floor (and `f64::floor` is a libm call).
         let whole = self.frac_ms as i64;
         self.frac_ms -= whole as f64;
@@ -78,10 +95,11 @@ mod tests {
     fn counts_per_second(branching: f64) -> (f64, f64) {
         let mut s = Sampler::new(3);
         let mut a = Arrivals::new(1_000.0, branching, 300.0, 0);
+        let mut steady = Regime::new(0.0, &mut s);
         let seconds = 600;
         let mut counts = vec![0u32; seconds];
         loop {
-            let t = a.next(&mut s) / 1_000;
+            let t = a.next(&mut s, &mut steady) / 1_000;
             match counts.get_mut(t as usize) {
                 Some(c) => *c += 1,
                 None => break,

@@ -37,6 +37,10 @@ pub struct SyntheticConfig {
     pub burst_decay_ms: f64,
     /// Half-life of a volatility shock in seconds (GARCH persistence).
     pub vol_half_life_s: f64,
+    /// Mean length in seconds of a market-wide quiet / normal / hectic
+    /// stretch (rate ×0.5 / ×1 / ×2 and more volatility, normalized so the
+    /// long-run means stay as configured); 0 turns regimes off.
+    pub regime_mean_s: f64,
 }
 
 impl Default for SyntheticConfig {
@@ -58,6 +62,7 @@ impl Default for SyntheticConfig {
             burstiness: 0.6,
             burst_decay_ms: 400.0,
             vol_half_life_s: 60.0,
+            regime_mean_s: 120.0,
         }
     }
 }
@@ -95,7 +100,7 @@ pub struct SymbolSpec {
     /// Share of the message flow relative to the other symbols.
     #[serde(default = "default_weight")]
     pub weight: f64,
-    /// Mean spread in ticks at normal volatility (at least 1); wider when volatile.
+    /// Typical spread in ticks (at least 1): the mean at unit volatility; wider when volatile.
     #[serde(default = "default_spread_ticks")]
     pub spread_ticks: f64,
     /// The spread never exceeds this many ticks.
@@ -179,6 +184,7 @@ impl SyntheticConfig {
         finite_in("burstiness", self.burstiness, 0.0, 0.95)?;
         finite_in("burst-decay-ms", self.burst_decay_ms, 1e-3, 1e7)?;
         finite_in("vol-half-life-s", self.vol_half_life_s, 1e-3, 1e9)?;
+        finite_in("regime-mean-s", self.regime_mean_s, 0.0, 1e9)?;
         if self.symbols.is_empty() {
             return Err("symbols: at least one symbol is needed".into());
         }

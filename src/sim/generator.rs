@@ -8,6 +8,7 @@ use super::arrivals::Arrivals;
 use super::config::SyntheticConfig;
 use super::frames::{BookFields, Frame, Templates, TradeFields};
 use super::market::SymbolMarket;
+use super::regime::Regime;
 use super::sampler::Sampler;
 use crate::domain::{BookTicker, Instrument, InstrumentId, MarketEvent, Price, Qty, Trade};
 
@@ -34,6 +35,7 @@ pub struct FrameMeta {
 pub struct Generator {
     sampler: Sampler,
     arrivals: Arrivals,
+    regime: Regime,
     markets: Vec<SymbolMarket>,
     templates: Vec<Templates>,
     /// Scratch for the frame being written, reused by every call.
@@ -54,6 +56,7 @@ impl Generator {
             .into_iter()
             .map(|p| SymbolMarket::new(p, &mut sampler))
             .collect();
+        let regime = Regime::new(cfg.regime_mean_s, &mut sampler);
         let templates = v
             .instruments
             .iter()
@@ -62,6 +65,7 @@ impl Generator {
         Ok(Self {
             sampler,
             arrivals: Arrivals::new(cfg.rate, cfg.burstiness, cfg.burst_decay_ms, start_time_ms),
+            regime,
             markets,
             templates,
             frame: Box::new(Frame::new()),
@@ -147,13 +151,13 @@ impl Generator {
     /// Advances the market by one message.
     #[inline]
     fn step(&mut self) -> FrameMeta {
-        let time_ms = self.arrivals.next(&mut self.sampler);
+        let time_ms = self.arrivals.next(&mut self.sampler, &mut self.regime);
         let i = self.pick_symbol();
         let s = &mut self.sampler;
         // `markets` and `cumulative_weights` have the same length, so `i` is in range.
         let m = &mut self.markets[i];
         let kind = if m.needs_book() || s.chance(self.book_ratio) {
-            m.book_update(s);
+            m.book_update(s, self.regime.vol());
             FrameKind::BookTicker
         } else {
             m.trade(s, time_ms);

@@ -156,17 +156,19 @@ impl SymbolMarket {
     }
 
     /// Moves the mid one shock, redraws the spread and the top of book.
+    /// `regime_vol` scales the shock and the spread with the market's mood.
     #[inline]
-    pub fn book_update(&mut self, s: &mut Sampler) {
+    pub fn book_update(&mut self, s: &mut Sampler, regime_vol: f64) {
         let z = s.normal();
         let before = self.mid;
-        let shock = self.var.sqrt() * z;
+        let scale = self.var.sqrt() * regime_vol;
+        let shock = scale * z;
         self.mid = self.clamp_mid(self.mid * (1.0 + self.p.vol_per_book * shock));
         self.var = self.p.garch.update(self.var, z).clamp(VAR_MIN, VAR_MAX);
         self.last_move = sign(self.mid - before);
 
         // Wider when volatile: the geometric extra scales with the volatility.
-        let extra = (s.exp1() * self.var.sqrt() * self.p.spread_scale) as i64;
+        let extra = (s.exp1() * scale * (0.5 + 0.5 * scale) * self.p.spread_scale) as i64;
         let spread = (1 + extra).min(self.p.max_spread);
         let bid = math::round(self.mid - 0.5 * spread as f64);
         let ask = bid + spread;

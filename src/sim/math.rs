@@ -12,7 +12,8 @@ const LOG2_E: f64 = std::f64::consts::LOG2_E;
 /// Natural logarithm for finite `x > 0`; `x <= 0` gives `-inf`-like `-745`.
 #[inline]
 pub(crate) fn ln(x: f64) -> f64 {
-    if !(x >= f64::MIN_POSITIVE) {
+    // Also catches NaN, which fails every comparison.
+    if x.is_nan() || x < f64::MIN_POSITIVE {
         return -745.0;
     }
     let bits = x.to_bits();
