@@ -302,24 +302,9 @@ fn instruments_carry_the_configured_filters() {
     let i = g.instruments();
     let names: Vec<&str> = i.iter().map(|x| x.symbol.as_str()).collect();
     assert_eq!(names, ["BTCUSDT", "ETHUSDT", "SOLUSDT", "DOGEUSDT"]);
-    assert_eq!(
-        (
-            i[0].price_scale,
-            i[0].qty_scale,
-            i[0].tick_size,
-            i[0].step_size
-        ),
-        (2, 5, Price(1), Qty(1))
-    );
-    assert_eq!(
-        (
-            i[3].price_scale,
-            i[3].qty_scale,
-            i[3].tick_size,
-            i[3].step_size
-        ),
-        (5, 0, Price(1), Qty(1))
-    );
+    let shape = |x: &Instrument| (x.price_scale, x.qty_scale, x.tick_size, x.step_size);
+    assert_eq!(shape(&i[0]), (2, 5, Price(1), Qty(1)));
+    assert_eq!(shape(&i[3]), (5, 0, Price(1), Qty(1)));
     assert_eq!((i[3].base.as_str(), i[3].quote.as_str()), ("DOGE", "USDT"));
     assert_eq!(i[1].min_qty, Qty(1));
     assert_eq!(i[1].min_notional.to_string(), "5");
@@ -564,130 +549,60 @@ fn error_of(cfg: &SyntheticConfig) -> String {
 
 #[test]
 fn config_errors_name_the_field() {
-    let ok = SyntheticConfig::default();
-    let with_symbol = |f: fn(&mut SymbolSpec)| {
-        let mut c = ok.clone();
-        f(&mut c.symbols[1]);
-        c
-    };
-    let cases: Vec<(SyntheticConfig, &str)> = vec![
+    type Edit = fn(&mut SyntheticConfig);
+    type SymbolEdit = fn(&mut SymbolSpec);
+    let top: [(Edit, &str); 10] = [
+        (|c| c.rate = -1.0, "rate"),
+        (|c| c.rate = f64::NAN, "rate"),
+        (|c| c.rate = 1e-9, "rate"),
+        (|c| c.book_ratio = 1.5, "book-ratio"),
+        (|c| c.burstiness = 1.0, "burstiness"),
+        (|c| c.burst_decay_ms = 0.0, "burst-decay-ms"),
+        (|c| c.vol_half_life_s = -3.0, "vol-half-life-s"),
+        (|c| c.regime_mean_s = 0.01, "regime-mean-s"),
+        (|c| c.symbols.clear(), "symbols"),
         (
-            SyntheticConfig {
-                rate: -1.0,
-                ..ok.clone()
-            },
-            "rate",
-        ),
-        (
-            SyntheticConfig {
-                rate: f64::NAN,
-                ..ok.clone()
-            },
-            "rate",
-        ),
-        (
-            SyntheticConfig {
-                book_ratio: 1.5,
-                ..ok.clone()
-            },
-            "book-ratio",
-        ),
-        (
-            SyntheticConfig {
-                burstiness: 1.0,
-                ..ok.clone()
-            },
-            "burstiness",
-        ),
-        (
-            SyntheticConfig {
-                burst_decay_ms: 0.0,
-                ..ok.clone()
-            },
-            "burst-decay-ms",
-        ),
-        (
-            SyntheticConfig {
-                vol_half_life_s: -3.0,
-                ..ok.clone()
-            },
-            "vol-half-life-s",
-        ),
-        (
-            SyntheticConfig {
-                symbols: vec![],
-                ..ok.clone()
-            },
-            "symbols",
-        ),
-        (
-            with_symbol(|s| s.tick_size = "0.0x".into()),
-            "symbols[1].tick-size",
-        ),
-        (
-            with_symbol(|s| s.tick_size = "0.000000001".into()),
-            "symbols[1].tick-size",
-        ),
-        (
-            with_symbol(|s| s.tick_size = "0".into()),
-            "symbols[1].tick-size",
-        ),
-        (
-            with_symbol(|s| s.step_size = "-1".into()),
-            "symbols[1].step-size",
-        ),
-        (
-            with_symbol(|s| s.start_price = "3000.005".into()),
-            "symbols[1].start-price",
-        ),
-        (
-            with_symbol(|s| s.start_price = "0.5".into()),
-            "symbols[1].start-price",
-        ),
-        (
-            with_symbol(|s| s.min_qty = "0.00005".into()),
-            "symbols[1].min-qty",
-        ),
-        (
-            with_symbol(|s| s.min_notional = "five".into()),
-            "symbols[1].min-notional",
-        ),
-        (
-            with_symbol(|s| s.volatility_bps = f64::INFINITY),
-            "symbols[1].volatility-bps",
-        ),
-        (with_symbol(|s| s.weight = 0.0), "symbols[1].weight"),
-        (
-            with_symbol(|s| s.spread_ticks = 0.5),
-            "symbols[1].spread-ticks",
-        ),
-        (
-            with_symbol(|s| s.max_spread_ticks = 0),
-            "symbols[1].max-spread-ticks",
-        ),
-        (
-            with_symbol(|s| s.median_trade_qty = "0".into()),
-            "symbols[1].median-trade-qty",
-        ),
-        (
-            with_symbol(|s| s.median_book_qty = "1.00001".into()),
-            "symbols[1].median-book-qty",
-        ),
-        (
-            with_symbol(|s| s.symbol = "eth usdt".into()),
-            "symbols[1].symbol",
-        ),
-        (
-            with_symbol(|s| s.symbol = "BTCUSDT".into()),
+            |c| c.symbols[0].symbol = "ETHUSDT".into(),
             "symbols[1].symbol",
         ),
     ];
-    for (cfg, field) in cases {
+    let symbol: [(SymbolEdit, &str); 16] = [
+        (|s| s.symbol = "eth usdt".into(), "symbol"),
+        (|s| s.tick_size = "0.0x".into(), "tick-size"),
+        (|s| s.tick_size = "0.000000001".into(), "tick-size"),
+        (|s| s.tick_size = "0".into(), "tick-size"),
+        (|s| s.step_size = "-1".into(), "step-size"),
+        (|s| s.start_price = "3000.005".into(), "start-price"),
+        (|s| s.start_price = "0.5".into(), "start-price"),
+        (|s| s.min_qty = "0.00005".into(), "min-qty"),
+        (|s| s.min_notional = "five".into(), "min-notional"),
+        (|s| s.volatility_bps = f64::INFINITY, "volatility-bps"),
+        (|s| s.weight = 0.0, "weight"),
+        (|s| s.spread_ticks = 0.5, "spread-ticks"),
+        (|s| s.max_spread_ticks = 0, "max-spread-ticks"),
+        (|s| s.median_trade_qty = "0".into(), "median-trade-qty"),
+        (|s| s.median_book_qty = "1.00001".into(), "median-book-qty"),
+        (|s| s.median_book_qty = "1e3".into(), "median-book-qty"),
+    ];
+    let cases = top
+        .into_iter()
+        .map(|(edit, field)| (edit, None, field.to_string()));
+    let cases = cases.chain(symbol.into_iter().map(|(edit, field)| {
+        let noop: Edit = |_| {};
+        (noop, Some(edit), format!("symbols[1].{field}"))
+    }));
+    for (edit, symbol_edit, field) in cases {
+        let mut cfg = SyntheticConfig::default();
+        edit(&mut cfg);
+        if let Some(e) = symbol_edit {
+            e(&mut cfg.symbols[1]);
+        }
         let e = error_of(&cfg);
         assert!(
             e.starts_with(&format!("{field}: ")),
             "{e:?} should name {field}"
         );
+        assert_eq!(cfg.validate(), Err(e));
     }
 }
 

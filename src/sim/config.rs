@@ -26,7 +26,8 @@ pub struct SyntheticConfig {
     pub seed: u64,
     /// The symbols, interleaved by time; order gives their instrument ids.
     pub symbols: Vec<SymbolSpec>,
-    /// Mean messages per second across all symbols, in exchange time.
+    /// Mean messages per second across all symbols, in exchange time
+    /// (`[0.001, 10^7]`; how fast they are sent is the consumer's business).
     pub rate: f64,
     /// Share of messages that are `bookTicker` updates (the rest are trades).
     pub book_ratio: f64,
@@ -39,7 +40,7 @@ pub struct SyntheticConfig {
     pub vol_half_life_s: f64,
     /// Mean length in seconds of a market-wide quiet / normal / hectic
     /// stretch (rate ×0.5 / ×1 / ×2 and more volatility, normalized so the
-    /// long-run means stay as configured); 0 turns regimes off.
+    /// long-run means stay as configured); 0 turns regimes off, else at least 0.1.
     pub regime_mean_s: f64,
 }
 
@@ -179,12 +180,14 @@ impl SyntheticConfig {
     }
 
     pub(crate) fn checked(&self) -> Result<Validated, String> {
-        finite_in("rate", self.rate, f64::MIN_POSITIVE, 1e7)?;
+        finite_in("rate", self.rate, 1e-3, 1e7)?;
         finite_in("book-ratio", self.book_ratio, 0.0, 1.0)?;
         finite_in("burstiness", self.burstiness, 0.0, 0.95)?;
         finite_in("burst-decay-ms", self.burst_decay_ms, 1e-3, 1e7)?;
         finite_in("vol-half-life-s", self.vol_half_life_s, 1e-3, 1e9)?;
-        finite_in("regime-mean-s", self.regime_mean_s, 0.0, 1e9)?;
+        if self.regime_mean_s != 0.0 {
+            finite_in("regime-mean-s", self.regime_mean_s, 0.1, 1e9)?;
+        }
         if self.symbols.is_empty() {
             return Err("symbols: at least one symbol is needed".into());
         }

@@ -167,7 +167,8 @@ impl SymbolMarket {
         self.var = self.p.garch.update(self.var, z).clamp(VAR_MIN, VAR_MAX);
         self.last_move = sign(self.mid - before);
 
-        // Wider when volatile: the geometric extra scales with the volatility.
+        // Wider when volatile: the geometric extra grows a little faster than
+        // the volatility, so stormy books are visibly wider.
         let extra = (s.exp1() * scale * (0.5 + 0.5 * scale) * self.p.spread_scale) as i64;
         let spread = (1 + extra).min(self.p.max_spread);
         let bid = math::round(self.mid - 0.5 * spread as f64);
