@@ -382,9 +382,10 @@ fn autocorrelation(x: &[f64], lag: usize) -> f64 {
 fn single_symbol(rate: f64) -> SyntheticConfig {
     SyntheticConfig {
         seed: 11,
-        symbols: vec![SymbolSpec::new(
-            "ETHUSDT", "0.01", "0.0001", "3000", 10.0, 1.0, "0.05", "20",
-        )],
+        symbols: vec![
+            SymbolSpec::new("ETHUSDT", "0.01", "0.0001", "3000")
+                .with_market(10.0, 1.0, "0.05", "20"),
+        ],
         rate,
         ..SyntheticConfig::default()
     }

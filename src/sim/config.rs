@@ -49,14 +49,14 @@ impl Default for SyntheticConfig {
         Self {
             seed: 1,
             symbols: vec![
-                SymbolSpec::new(
-                    "BTCUSDT", "0.01", "0.00001", "60000", 8.0, 4.0, "0.002", "1.5",
-                ),
-                SymbolSpec::new("ETHUSDT", "0.01", "0.0001", "3000", 10.0, 3.0, "0.05", "20"),
-                SymbolSpec::new("SOLUSDT", "0.01", "0.001", "150", 14.0, 2.0, "1", "300"),
-                SymbolSpec::new(
-                    "DOGEUSDT", "0.00001", "1", "0.12", 16.0, 1.0, "2000", "200000",
-                ),
+                SymbolSpec::new("BTCUSDT", "0.01", "0.00001", "60000")
+                    .with_market(8.0, 4.0, "0.002", "1.5"),
+                SymbolSpec::new("ETHUSDT", "0.01", "0.0001", "3000")
+                    .with_market(10.0, 3.0, "0.05", "20"),
+                SymbolSpec::new("SOLUSDT", "0.01", "0.001", "150")
+                    .with_market(14.0, 2.0, "1", "300"),
+                SymbolSpec::new("DOGEUSDT", "0.00001", "1", "0.12")
+                    .with_market(16.0, 1.0, "2000", "200000"),
             ],
             rate: 2_000.0,
             book_ratio: 0.7,
@@ -132,18 +132,8 @@ fn default_max_spread_ticks() -> u32 {
 }
 
 impl SymbolSpec {
-    /// A symbol with the given character and default spread and filters.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        symbol: &str,
-        tick_size: &str,
-        step_size: &str,
-        start_price: &str,
-        volatility_bps: f64,
-        weight: f64,
-        median_trade_qty: &str,
-        median_book_qty: &str,
-    ) -> Self {
+    /// A symbol with its required fields and every other field at its default.
+    pub fn new(symbol: &str, tick_size: &str, step_size: &str, start_price: &str) -> Self {
         Self {
             symbol: symbol.into(),
             base: String::new(),
@@ -153,13 +143,29 @@ impl SymbolSpec {
             min_qty: String::new(),
             min_notional: default_min_notional(),
             start_price: start_price.into(),
-            volatility_bps,
-            weight,
+            volatility_bps: default_volatility_bps(),
+            weight: default_weight(),
             spread_ticks: default_spread_ticks(),
             max_spread_ticks: default_max_spread_ticks(),
-            median_trade_qty: median_trade_qty.into(),
-            median_book_qty: median_book_qty.into(),
+            median_trade_qty: String::new(),
+            median_book_qty: String::new(),
         }
+    }
+
+    /// Sets the character of the market: volatility (bps per minute), share
+    /// of the flow, and median trade and book sizes.
+    pub fn with_market(
+        mut self,
+        volatility_bps: f64,
+        weight: f64,
+        median_trade_qty: &str,
+        median_book_qty: &str,
+    ) -> Self {
+        self.volatility_bps = volatility_bps;
+        self.weight = weight;
+        self.median_trade_qty = median_trade_qty.into();
+        self.median_book_qty = median_book_qty.into();
+        self
     }
 }
 
