@@ -62,20 +62,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn moments_are_right() {
+    fn moments_and_tails_are_right() {
         let mut s = Sampler::new(7);
-        let n = 200_000;
+        let n = 400_000;
         let (mut sum, mut sq, mut e) = (0.0, 0.0, 0.0);
+        let (mut beyond_3_sd, mut beyond_5_means) = (0u32, 0u32);
         for _ in 0..n {
             let z = s.normal();
             sum += z;
             sq += z * z;
-            e += s.exp1();
+            beyond_3_sd += u32::from(z.abs() > 3.0);
+            let x = s.exp1();
+            e += x;
+            beyond_5_means += u32::from(x > 5.0);
         }
         let n = f64::from(n);
         assert!((sum / n).abs() < 0.01);
         assert!((sq / n - 1.0).abs() < 0.02);
         assert!((e / n - 1.0).abs() < 0.02);
+        // P(|z| > 3) = 0.0027 and P(x > 5) = e^-5 = 0.0067: the ziggurat's tails are whole.
+        let p3 = f64::from(beyond_3_sd) / n;
+        let p5 = f64::from(beyond_5_means) / n;
+        assert!((p3 / 0.0027 - 1.0).abs() < 0.15, "{p3}");
+        assert!((p5 / 0.006738 - 1.0).abs() < 0.1, "{p5}");
         assert!((0..1000).all(|_| s.below(3) < 3));
     }
 
