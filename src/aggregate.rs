@@ -198,14 +198,14 @@ impl Aggregator {
     /// The candle still forming, if any.
     pub fn current(&self, i: InstrumentId, tf: Timeframe) -> Option<&Candle> {
         let (sym, slot) = self.locate(i, tf)?;
-        sym.forming.get(slot)?.current()
+        sym.candles.forming.get(slot)?.current()
     }
 
     /// Closed candles kept for charts, oldest first (at most `history`).
     pub fn history(&self, i: InstrumentId, tf: Timeframe) -> impl Iterator<Item = &Candle> {
         match self
             .locate(i, tf)
-            .and_then(|(sym, slot)| sym.history.get(slot))
+            .and_then(|(sym, slot)| sym.candles.history.get(slot))
         {
             Some(h) => h.iter(),
             None => History::empty_iter(),
@@ -214,7 +214,7 @@ impl Aggregator {
 
     /// Late-trade counters of one symbol (zero for a symbol never seen).
     pub fn symbol_stats(&self, i: InstrumentId) -> AggregateStats {
-        self.symbol(i).map(|s| s.stats).unwrap_or_default()
+        self.symbol(i).map(|s| s.candles.stats).unwrap_or_default()
     }
 
     /// The configured timeframes, in config order.

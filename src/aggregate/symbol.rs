@@ -10,13 +10,19 @@ use crate::domain::{Candle, InstrumentId};
 
 #[derive(Debug, Clone)]
 pub(crate) struct SymbolCandles {
+    pub candles: TimeframeCandles,
+    reorder: Option<ReorderBuffer>,
+}
+
+/// The candles of one symbol across all timeframes, and the drop rule.
+#[derive(Debug, Clone)]
+pub(crate) struct TimeframeCandles {
     /// One per configured timeframe, in the aggregator's order.
     pub forming: Vec<Forming>,
     pub history: Vec<History>,
     /// The latest bucket start among the open candles: a tick before it would
     /// fall in an already-closed bucket of at least one timeframe.
     active_from_ms: i64,
-    reorder: Option<ReorderBuffer>,
     pub stats: AggregateStats,
 }
 
@@ -28,17 +34,19 @@ impl SymbolCandles {
         reorder_window_ms: i64,
     ) -> Self {
         Self {
-            forming: frames
-                .iter()
-                .map(|&f| Forming::new(instrument, f))
-                .collect(),
-            history: frames
-                .iter()
-                .map(|_| History::with_capacity(history))
-                .collect(),
-            active_from_ms: i64::MIN,
+            candles: TimeframeCandles {
+                forming: frames
+                    .iter()
+                    .map(|&f| Forming::new(instrument, f))
+                    .collect(),
+                history: frames
+                    .iter()
+                    .map(|_| History::with_capacity(history))
+                    .collect(),
+                active_from_ms: i64::MIN,
+                stats: AggregateStats::default(),
+            },
             reorder: (reorder_window_ms > 0).then(|| ReorderBuffer::new(reorder_window_ms)),
-            stats: AggregateStats::default(),
         }
     }
 
@@ -51,46 +59,44 @@ impl SymbolCandles {
         tick: Tick,
         closed: &mut Vec<Candle>,
     ) -> TickOutcome {
+        let candles = &mut self.candles;
         let Some(buf) = self.reorder.as_mut() else {
-            return self.apply_or_drop(frames, &tick, closed);
+            return candles.apply_or_drop(frames, &tick, closed);
         };
         if buf.is_past_window(tick.time_ms) {
-            let out = self.apply_or_drop(frames, &tick, closed);
+            let out = candles.apply_or_drop(frames, &tick, closed);
             if out == TickOutcome::DroppedLate {
-                self.stats.reorder_unsaved += 1;
+                candles.stats.reorder_unsaved += 1;
             }
             return out;
         }
+        let due = buf.is_due(tick.time_ms);
         buf.hold(tick);
-        let outcome = if buf.is_due(tick.time_ms) {
+        while let Some(held) = buf.release_due() {
+            candles.apply_released(frames, &held.tick, held.arrived_late, closed);
+        }
+        if due {
             TickOutcome::Applied
         } else {
             TickOutcome::Buffered
-        };
-        self.release(frames, closed, false);
-        outcome
-    }
-
-    /// Applies held trades in time order: those the window has passed, or all
-    /// of them at the end of input.
-    fn release(&mut self, frames: &[Frame], closed: &mut Vec<Candle>, all: bool) {
-        loop {
-            let next = match self.reorder.as_mut() {
-                Some(buf) if all => buf.release_next(),
-                Some(buf) => buf.release_due(),
-                None => None,
-            };
-            let Some(held) = next else { return };
-            // Released trades come in time order and no older than any applied
-            // trade, so they always fall in the open buckets.
-            if self.apply_or_drop(frames, &held.tick, closed) == TickOutcome::Applied
-                && held.arrived_late
-            {
-                self.stats.reorder_saved += 1;
-            }
         }
     }
 
+    /// End of input: apply everything held, then close every open candle.
+    pub fn flush(&mut self, frames: &[Frame], closed: &mut Vec<Candle>) {
+        let candles = &mut self.candles;
+        if let Some(buf) = self.reorder.as_mut() {
+            while let Some(held) = buf.release_next() {
+                candles.apply_released(frames, &held.tick, held.arrived_late, closed);
+            }
+        }
+        for (f, h) in candles.forming.iter_mut().zip(candles.history.iter_mut()) {
+            f.close_into(h, closed);
+        }
+    }
+}
+
+impl TimeframeCandles {
     /// The drop rule: a tick before `active_from_ms` is dropped and counted
     /// once; any other tick is applied to every timeframe.
     #[inline]
@@ -118,11 +124,18 @@ impl SymbolCandles {
         TickOutcome::Applied
     }
 
-    /// End of input: apply everything held, then close every open candle.
-    pub fn flush(&mut self, frames: &[Frame], closed: &mut Vec<Candle>) {
-        self.release(frames, closed, true);
-        for (f, h) in self.forming.iter_mut().zip(self.history.iter_mut()) {
-            f.close_into(h, closed);
+    /// A tick out of the reorder buffer. Released ticks come in time order and
+    /// are never older than an applied one, so they always fall in the open buckets.
+    #[inline]
+    fn apply_released(
+        &mut self,
+        frames: &[Frame],
+        tick: &Tick,
+        arrived_late: bool,
+        closed: &mut Vec<Candle>,
+    ) {
+        if self.apply_or_drop(frames, tick, closed) == TickOutcome::Applied && arrived_late {
+            self.stats.reorder_saved += 1;
         }
     }
 }
