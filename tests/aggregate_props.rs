@@ -2,6 +2,8 @@
 //! a `BTreeMap`, with the drop rule and the reorder window recomputed from
 //! whole lists at every step.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a failed test
+
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use tickdesk::aggregate::{AggregateStats, Aggregator, AggregatorConfig, TickOutcome};
