@@ -113,8 +113,6 @@ pub struct AggregateStats {
 pub struct Aggregator {
     frames: Vec<Frame>,
     timeframes: Vec<Timeframe>,
-    /// Position of each timeframe in `frames`, indexed by `Timeframe as usize`.
-    slot_of: [Option<u8>; 16],
     /// Indexed by [`InstrumentId::index`], created when an id first trades.
     symbols: Vec<Option<SymbolCandles>>,
     history: usize,
@@ -133,21 +131,16 @@ impl Aggregator {
         if cfg.history > MAX_HISTORY {
             return Err(AggregateError::HistoryTooLong(cfg.history));
         }
-        let mut slot_of = [None; 16];
         let mut frames = Vec::with_capacity(cfg.timeframes.len());
-        for &tf in &cfg.timeframes {
-            let frame = Frame::of(tf).ok_or(AggregateError::NoFixedLength(tf))?;
-            let slot = &mut slot_of[tf as usize];
-            if slot.is_some() {
+        for (i, &tf) in cfg.timeframes.iter().enumerate() {
+            if cfg.timeframes[..i].contains(&tf) {
                 return Err(AggregateError::Duplicate(tf));
             }
-            *slot = u8::try_from(frames.len()).ok();
-            frames.push(frame);
+            frames.push(Frame::of(tf).ok_or(AggregateError::NoFixedLength(tf))?);
         }
         Ok(Self {
             frames,
             timeframes: cfg.timeframes.clone(),
-            slot_of,
             symbols: Vec::new(),
             history: cfg.history,
             reorder_window_ms: i64::try_from(cfg.reorder_window_ms).unwrap_or(i64::MAX),
@@ -188,7 +181,8 @@ impl Aggregator {
     }
 
     /// End of finite input: releases every reorder buffer, then closes every
-    /// open candle (symbols in id order, timeframes in config order).
+    /// open candle (symbols in id order, timeframes in config order). Trades
+    /// after a flush open new candles, possibly for a bucket already flushed.
     pub fn flush(&mut self, closed: &mut Vec<Candle>) {
         for sym in self.symbols.iter_mut().flatten() {
             sym.flush(&self.frames, closed);
@@ -227,7 +221,7 @@ impl Aggregator {
     }
 
     fn locate(&self, i: InstrumentId, tf: Timeframe) -> Option<(&SymbolCandles, usize)> {
-        let slot = usize::from(self.slot_of[tf as usize]?);
+        let slot = self.timeframes.iter().position(|&t| t == tf)?;
         Some((self.symbol(i)?, slot))
     }
 }
