@@ -393,16 +393,32 @@ fn reset_forgets_everything() {
 }
 
 #[test]
-fn bollinger_survives_extreme_mantissas() {
+fn bollinger_survives_extreme_mantissas_and_recovers_exactness() {
     let mut bb = Bollinger::new(3, 1.0).unwrap();
     for x in [i64::MAX, i64::MIN, 0, i64::MAX, i64::MAX, 1, 2, 3] {
         if let Some(b) = bb.update(x) {
             assert!(b.sigma.is_finite() && b.middle.is_finite());
         }
     }
-    // Back to small values: the exact path again.
     let b = bb.value().unwrap();
-    assert_eq!((b.middle, b.sigma), (2.0, (2.0f64 / 3.0).sqrt()));
+    assert!(
+        close(b.middle, 2.0, 0.0) && close(b.sigma, (2.0f64 / 3.0).sqrt(), 0.0),
+        "{b:?}"
+    );
+
+    // An outlier first, then prices near 10^17 moving by units: once the
+    // outlier has left the window, σ is exact again (f64 sums would give noise).
+    let base = 123_456_789_012_345_678i64;
+    let mut xs = vec![i64::MIN];
+    xs.extend([3, -1, 4, -1, 5, -9, 2, 6].map(|d| base + d));
+    let mut bb = Bollinger::new(4, 2.0).unwrap();
+    for i in 0..xs.len() {
+        let got = bb.update(xs[i]);
+        if i >= 4 {
+            let (_, sigma) = naive_bands(&xs[..=i], 4).unwrap();
+            assert!(close(got.unwrap().sigma, sigma, 0.0), "step {i}");
+        }
+    }
 }
 
 #[test]
