@@ -7,7 +7,10 @@
 pub mod ma_cross;
 pub mod rsi_reversion;
 
-use crate::domain::{BookTicker, Candle, InstrumentId, Instruments, Notional, OrderIntent, Price, Qty, StrategyId, Trade};
+use crate::domain::{
+    BookTicker, Candle, InstrumentId, Instruments, Notional, OrderIntent, Price, Qty, Side,
+    StrategyId, Trade,
+};
 
 /// What a strategy may read of the portfolio.
 pub trait PortfolioView {
@@ -35,6 +38,44 @@ impl StrategyCtx<'_> {
     pub fn emit(&mut self, intent: OrderIntent) {
         self.intents.push(intent);
     }
+
+    /// Emits the market order that takes the position in `instrument` to
+    /// `target`; nothing when it is already there. Returns whether it emitted.
+    pub fn trade_toward(&mut self, instrument: InstrumentId, target: Qty) -> bool {
+        let current = self.portfolio.position_qty(instrument);
+        let Some(delta) = target.0.checked_sub(current.0).filter(|&d| d != 0) else {
+            return false;
+        };
+        let side = if delta > 0 { Side::Buy } else { Side::Sell };
+        let Some(qty) = delta.checked_abs() else {
+            return false;
+        };
+        self.emit(OrderIntent::market(instrument, side, Qty(qty), self.id));
+        true
+    }
+}
+
+/// Resolves a strategy's `symbol` and parses its `qty` at that instrument's
+/// scale; the error names the field and the value.
+pub fn resolve_order_qty(
+    instruments: &Instruments,
+    symbol: &str,
+    qty: &str,
+) -> Result<(InstrumentId, Qty), String> {
+    let id = instruments
+        .by_name(symbol)
+        .ok_or_else(|| format!("symbol {symbol:?}: unknown instrument"))?;
+    let inst = instruments.get(id);
+    let q = inst.parse_qty(qty).map_err(|e| {
+        format!(
+            "qty {qty:?}: {e} ({} quantities have {} decimals)",
+            inst.symbol, inst.qty_scale
+        )
+    })?;
+    if q.0 <= 0 {
+        return Err(format!("qty {qty:?}: must be positive"));
+    }
+    Ok((id, q))
 }
 
 /// A trading strategy. All callbacks default to doing nothing.
