@@ -52,8 +52,10 @@ pub(super) enum SymbolHint<'h> {
     None,
     /// Given by the caller (the `symbol=` of a REST URL, a file name).
     Caller(&'h [u8]),
-    /// The upper-cased prefix of a combined stream name (`btcusdt@depth5`).
-    Stream(Vec<u8>),
+    /// A combined stream name (`btcusdt@depth5@100ms`): its upper-cased
+    /// prefix is the symbol. Kept raw so that frames that are no snapshot
+    /// never pay for the conversion.
+    Stream(&'h [u8]),
 }
 
 pub(super) fn decode_snapshot(
@@ -67,7 +69,10 @@ pub(super) fn decode_snapshot(
         match hint {
             SymbolHint::None => None,
             SymbolHint::Caller(s) => Some(symbols.resolve_hint(s, "symbol hint")?),
-            SymbolHint::Stream(s) => Some(symbols.resolve_hint(&s, "stream")?),
+            SymbolHint::Stream(name) => {
+                let sym = name.split(|&c| c == b'@').next().unwrap_or_default().to_ascii_uppercase();
+                if sym.is_empty() { None } else { Some(symbols.resolve_hint(&sym, "stream")?) }
+            }
         }
     };
     // Without a symbol the levels keep every decimal Binance sends.

@@ -35,7 +35,6 @@ pub(super) fn decode(
     stats: &mut DecodeStats,
     hint: Option<&[u8]>,
 ) -> Result<Decoded, DecodeError> {
-    json::check_utf8(buf).map_err(bad_json)?;
     let mut s = Scanner::new(buf);
     s.skip_ws();
     if s.peek() != Some(b'{') {
@@ -94,13 +93,11 @@ fn payload(f: &Fields<'_>, symbols: &mut Symbols, hint: SymbolHint<'_>) -> Resul
     Ok(Decoded::Market(ev))
 }
 
-/// The symbol in a stream name: `btcusdt@depth5@100ms` → `BTCUSDT`.
-fn stream_symbol(outer: &Fields<'_>) -> SymbolHint<'static> {
+/// The stream name, whose prefix names a snapshot's symbol.
+#[inline]
+fn stream_symbol<'a>(outer: &Fields<'a>) -> SymbolHint<'a> {
     match outer.opt_str(STREAM) {
-        Ok(Some(name)) => {
-            let sym = name.split(|&c| c == b'@').next().unwrap_or_default();
-            if sym.is_empty() { SymbolHint::None } else { SymbolHint::Stream(sym.to_ascii_uppercase()) }
-        }
+        Ok(Some(name)) => SymbolHint::Stream(name),
         _ => SymbolHint::None,
     }
 }

@@ -8,8 +8,9 @@ use super::error::{DecodeError, Malformed, excerpt};
 use super::json::{self, JsonError, Kind, Scanner, Span};
 use crate::domain::{FixedError, Notional, Price, Qty};
 
-/// Slots: one per ASCII letter (Binance's one-letter keys), then named keys.
-const LETTERS: usize = 52;
+/// The one-letter keys any decoder reads; other letters are skipped.
+const LETTERS: &[u8] = b"aAbBceEfhiklmnopqsTtuUvx";
+/// The longer keys any decoder reads.
 const NAMED: [&str; 13] = [
     "pu",
     "stream",
@@ -25,23 +26,26 @@ const NAMED: [&str; 13] = [
     "symbol",
     "symbols",
 ];
-const SLOTS: usize = LETTERS + NAMED.len();
+const SLOTS: usize = LETTERS.len() + NAMED.len();
 /// A slot that is never filled: keys we do not track read as absent.
 const NONE: u8 = u8::MAX;
+
+/// Byte → slot for one-letter keys, built at compile time.
+const LETTER_SLOT: [u8; 256] = {
+    let mut t = [NONE; 256];
+    let mut i = 0;
+    while i < LETTERS.len() {
+        t[LETTERS[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// A field key resolved to its slot at compile time (`Key::new("p")`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key {
     slot: u8,
     name: &'static str,
-}
-
-const fn letter_slot(c: u8) -> u8 {
-    match c {
-        b'a'..=b'z' => c - b'a',
-        b'A'..=b'Z' => 26 + c - b'A',
-        _ => NONE,
-    }
 }
 
 const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
@@ -60,31 +64,48 @@ const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
 
 const fn slot_of(key: &[u8]) -> u8 {
     if key.len() == 1 {
-        return letter_slot(key[0]);
+        return LETTER_SLOT[key[0] as usize];
     }
     let mut i = 0;
     while i < NAMED.len() {
         if bytes_eq(key, NAMED[i].as_bytes()) {
-            return (LETTERS + i) as u8;
+            return (LETTERS.len() + i) as u8;
         }
         i += 1;
     }
     NONE
 }
 
-/// Runtime key lookup, the hot one: one-letter keys by arithmetic, named keys
-/// by length first.
+/// Runtime key lookup, the hot one: one-letter keys by table, the envelope's
+/// keys by length first.
 #[inline]
 fn slot_at_runtime(key: &[u8]) -> u8 {
-    match key.len() {
-        1 => letter_slot(key[0]),
-        2 if key == b"pu" => LETTERS as u8,
-        2 if key == b"id" => (LETTERS + 7) as u8,
-        4 if key == b"data" => (LETTERS + 2) as u8,
-        6 if key == b"stream" => (LETTERS + 1) as u8,
-        2..=12 => slot_of(key),
+    match key {
+        [c] => LETTER_SLOT[usize::from(*c)],
+        b"data" => DATA.slot,
+        b"stream" => STREAM_SLOT,
+        _ if key.len() <= 12 => slot_of(key),
         _ => NONE,
     }
+}
+
+const STREAM_SLOT: u8 = slot_of(b"stream");
+
+/// Any key with the cursor at it (or at whitespace before it): returns its
+/// slot and the position after the colon.
+#[inline(never)]
+fn key(buf: &[u8], pos: usize) -> Result<(u8, usize), JsonError> {
+    let pos = json::skip_ws(buf, pos);
+    if buf.get(pos) != Some(&b'"') {
+        return Err(json::unexpected(buf, pos));
+    }
+    let (end, _) = json::string_end(buf, pos + 1)?;
+    let slot = slot_at_runtime(buf.get(pos + 1..end).unwrap_or_default());
+    let colon = json::skip_ws(buf, end + 1);
+    if buf.get(colon) != Some(&b':') {
+        return Err(json::unexpected(buf, colon));
+    }
+    Ok((slot, colon + 1))
 }
 
 impl Key {
@@ -99,18 +120,21 @@ impl Key {
 }
 
 /// The spans of one object's fields, with the path used in error messages.
+/// Kinds and offsets live in separate plain arrays so that a fresh table is
+/// one short memset: this is built for every frame.
 #[derive(Debug, Clone)]
 pub struct Fields<'a> {
     buf: &'a [u8],
     path: &'static str,
-    slots: [Span; SLOTS],
+    kinds: [Kind; SLOTS],
+    spans: [(u32, u32); SLOTS],
 }
 
 impl<'a> Fields<'a> {
     /// An empty table over `buf`; `path` prefixes field names in errors (`"data."`).
     #[inline]
     pub fn new(buf: &'a [u8], path: &'static str) -> Self {
-        Self { buf, path, slots: [Span::default(); SLOTS] }
+        Self { buf, path, kinds: [Kind::Absent; SLOTS], spans: [(0, 0); SLOTS] }
     }
 
     /// Collects the object at the cursor (which sits at nesting `depth`).
@@ -123,33 +147,74 @@ impl<'a> Fields<'a> {
         depth: u32,
         mut nested: Option<&mut Fields<'a>>,
     ) -> Result<(), JsonError> {
-        let mut obj = s.object()?;
-        while let Some(key) = obj.next_key(s)? {
-            let slot = slot_at_runtime(key);
-            if slot == DATA.slot {
-                if let Some(inner) = nested.as_deref_mut() {
-                    s.skip_ws();
-                    if s.peek() == Some(b'{') {
-                        let start = s.pos();
+        // One flat loop over the free scanning functions, the cursor in a
+        // local: this runs for every frame. Containers take the generic path.
+        let buf = s.buf();
+        let mut pos = json::skip_ws(buf, s.pos());
+        if buf.get(pos) != Some(&b'{') {
+            return Err(json::unexpected(buf, pos));
+        }
+        pos = json::skip_ws(buf, pos + 1);
+        if buf.get(pos) == Some(&b'}') {
+            s.set_pos(pos + 1);
+            return Ok(());
+        }
+        loop {
+            // Binance keys are compact single letters: `"p":` in one test.
+            let slot = match buf.get(pos..pos + 4) {
+                Some(&[b'"', c, b'"', b':']) if (0x20..0x80).contains(&c) && c != b'"' && c != b'\\' => {
+                    pos += 4;
+                    LETTER_SLOT[usize::from(c)]
+                }
+                _ => {
+                    let (slot, next) = key(buf, pos)?;
+                    pos = next;
+                    slot
+                }
+            };
+            pos = json::skip_ws(buf, pos);
+            if let Some((v, next)) = json::scalar(buf, pos)? {
+                self.set(slot, v);
+                pos = next;
+            } else {
+                let mut sub = Scanner::at(buf, pos);
+                match nested.as_deref_mut() {
+                    Some(inner) if slot == DATA.slot && buf.get(pos) == Some(&b'{') => {
                         if depth + 1 > json::MAX_DEPTH {
-                            return Err(JsonError { kind: json::JsonErrorKind::TooDeep, at: start });
+                            return Err(JsonError { kind: json::JsonErrorKind::TooDeep, at: pos });
                         }
-                        inner.collect(s, depth + 1, None)?;
-                        self.set(slot, Span { kind: Kind::Object, start: start as u32, end: s.pos() as u32 });
-                        continue;
+                        inner.collect(&mut sub, depth + 1, None)?;
+                        self.set(slot, Span { kind: Kind::Object, start: pos as u32, end: sub.pos() as u32 });
+                    }
+                    _ => {
+                        let v = sub.value(depth)?;
+                        self.set(slot, v);
                     }
                 }
+                pos = sub.pos();
             }
-            let v = s.value(depth)?;
-            self.set(slot, v);
+            let mut sep = buf.get(pos);
+            if !matches!(sep, Some(b',' | b'}')) {
+                pos = json::skip_ws(buf, pos);
+                sep = buf.get(pos);
+            }
+            match sep {
+                Some(b',') => pos += 1,
+                Some(b'}') => {
+                    s.set_pos(pos + 1);
+                    return Ok(());
+                }
+                _ => return Err(json::unexpected(buf, pos)),
+            }
         }
-        Ok(())
     }
 
     #[inline]
     fn set(&mut self, slot: u8, v: Span) {
-        if let Some(x) = self.slots.get_mut(usize::from(slot)) {
-            *x = v;
+        let i = usize::from(slot);
+        if let (Some(k), Some(p)) = (self.kinds.get_mut(i), self.spans.get_mut(i)) {
+            *k = v.kind;
+            *p = (v.start, v.end);
         }
     }
 
@@ -174,7 +239,11 @@ impl<'a> Fields<'a> {
 
     #[inline]
     pub fn get(&self, k: Key) -> Span {
-        self.slots.get(usize::from(k.slot)).copied().unwrap_or_default()
+        let i = usize::from(k.slot);
+        match (self.kinds.get(i), self.spans.get(i)) {
+            (Some(&kind), Some(&(start, end))) => Span { kind, start, end },
+            _ => Span::default(),
+        }
     }
 
     #[inline]
@@ -330,9 +399,11 @@ mod tests {
     #[test]
     fn keys_resolve_to_distinct_slots() {
         let mut seen = std::collections::HashSet::new();
-        for c in (b'a'..=b'z').chain(b'A'..=b'Z') {
+        for &c in LETTERS {
             assert!(seen.insert(slot_of(&[c])));
+            assert_eq!(slot_at_runtime(&[c]), slot_of(&[c]));
         }
+        assert_eq!(slot_of(b"X"), NONE);
         for n in NAMED {
             assert!(seen.insert(slot_of(n.as_bytes())), "{n}");
             assert_eq!(slot_at_runtime(n.as_bytes()), slot_of(n.as_bytes()), "{n}");

@@ -127,23 +127,258 @@ impl Span {
     }
 }
 
-/// Checks that `buf` is UTF-8, quickly when it is plain ASCII (every Binance frame).
-#[inline]
-pub fn check_utf8(buf: &[u8]) -> Result<(), JsonError> {
-    if buf.is_ascii() {
-        return Ok(());
-    }
-    std::str::from_utf8(buf)
-        .map(|_| ())
-        .map_err(|e| JsonError { kind: JsonErrorKind::BadUtf8, at: e.valid_up_to() })
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Marks (high bit of the byte) every byte of `w` that ends a plain ASCII
+/// string run: a quote, a backslash, a control character or a non-ASCII
+/// byte (which sends the string to UTF-8 validation). Only the lowest mark
+/// is exact (borrows may mark bytes above it), which is the one we use.
+#[inline(always)]
+const fn string_stops(w: u64) -> u64 {
+    zero_bytes(w ^ (ONES * b'"' as u64))
+        | zero_bytes(w ^ (ONES * b'\\' as u64))
+        | (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
+        | (w & HIGH)
 }
 
-/// Validates a whole document: UTF-8, one value, nothing but whitespace after it.
+/// Marks the bytes of `w` that are not ASCII digits (exact for the lowest).
+#[inline(always)]
+const fn non_digits(w: u64) -> u64 {
+    let x = w ^ (ONES * b'0' as u64);
+    (x.wrapping_add(ONES * (127 - 9)) | x) & HIGH
+}
+
+/// Marks the zero bytes of `x` (exact for the lowest one).
+#[inline(always)]
+const fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(ONES) & !x & HIGH
+}
+
+/// Validates a whole document: one value, nothing but whitespace after it.
+/// UTF-8 needs no separate pass: outside strings the grammar admits only
+/// ASCII, and strings with other bytes are validated where they are scanned.
 pub fn validate(buf: &[u8]) -> Result<(), JsonError> {
-    check_utf8(buf)?;
     let mut s = Scanner::new(buf);
     s.value(0)?;
     s.finish()
+}
+
+// The primitives work on `(buf, pos)` and return the next position, so the
+// hot loops keep the cursor in a register; `Scanner` wraps them.
+
+/// The first non-whitespace position at or after `pos`.
+#[inline(always)]
+pub fn skip_ws(buf: &[u8], mut pos: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = buf.get(pos) {
+        pos += 1;
+    }
+    pos
+}
+
+/// The error for the byte at `pos`: end of input or an unexpected byte.
+#[cold]
+pub fn unexpected(buf: &[u8], pos: usize) -> JsonError {
+    match buf.get(pos) {
+        None => JsonError { kind: JsonErrorKind::Eof, at: pos },
+        Some(&b) => JsonError { kind: JsonErrorKind::Unexpected(b), at: pos },
+    }
+}
+
+/// Finds the closing quote of a string whose content starts at `start`.
+/// Returns its position and whether the content holds escapes.
+#[inline(always)]
+pub fn string_end(buf: &[u8], start: usize) -> Result<(usize, bool), JsonError> {
+    // Keys, decimals and symbols end within a few bytes, where testing eight
+    // bytes at a time beats setting up a SIMD search; long strings and
+    // escapes go to the memchr loop.
+    let mut at = start;
+    for _ in 0..4 {
+        let Some(Ok(word)) = buf.get(at..at + 8).map(<[u8; 8]>::try_from) else { break };
+        let stops = string_stops(u64::from_le_bytes(word));
+        if stops != 0 {
+            let i = at + (stops.trailing_zeros() / 8) as usize;
+            if buf.get(i) == Some(&b'"') {
+                return Ok((i, false));
+            }
+            break;
+        }
+        at += 8;
+    }
+    string_end_slow(buf, start)
+}
+
+/// The general case: escapes, long strings, non-ASCII content.
+#[inline(never)]
+fn string_end_slow(buf: &[u8], start: usize) -> Result<(usize, bool), JsonError> {
+    let mut pos = start;
+    let mut escaped = false;
+    loop {
+        let rest = buf.get(pos..).unwrap_or_default();
+        let Some(off) = memchr2(b'"', b'\\', rest) else {
+            let at = rest.iter().position(|&c| c < 0x20).map_or(buf.len(), |i| pos + i);
+            let kind = if at < buf.len() { JsonErrorKind::ControlChar } else { JsonErrorKind::Eof };
+            return Err(JsonError { kind, at });
+        };
+        if let Some(i) = rest.get(..off).and_then(|r| r.iter().position(|&c| c < 0x20)) {
+            return Err(JsonError { kind: JsonErrorKind::ControlChar, at: pos + i });
+        }
+        pos += off;
+        if buf.get(pos) == Some(&b'"') {
+            let content = buf.get(start..pos).unwrap_or_default();
+            if !content.is_ascii() {
+                if let Err(e) = std::str::from_utf8(content) {
+                    return Err(JsonError { kind: JsonErrorKind::BadUtf8, at: start + e.valid_up_to() });
+                }
+            }
+            return Ok((pos, escaped));
+        }
+        escaped = true;
+        pos = escape(buf, pos)?;
+    }
+}
+
+/// Validates the escape whose backslash is at `pos`, surrogate pairs
+/// included; returns the position after it.
+fn escape(buf: &[u8], pos: usize) -> Result<usize, JsonError> {
+    let bad = |at| JsonError { kind: JsonErrorKind::BadEscape, at };
+    match buf.get(pos + 1) {
+        None => Err(JsonError { kind: JsonErrorKind::Eof, at: buf.len() }),
+        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(pos + 2),
+        Some(b'u') => match hex4(buf, pos + 2)? {
+            0xD800..=0xDBFF => {
+                // A high surrogate must be followed by an escaped low one.
+                let next = pos + 6;
+                if buf.get(next) != Some(&b'\\') || buf.get(next + 1) != Some(&b'u') {
+                    return Err(bad(next));
+                }
+                if !(0xDC00..=0xDFFF).contains(&hex4(buf, next + 2)?) {
+                    return Err(bad(next));
+                }
+                Ok(next + 6)
+            }
+            0xDC00..=0xDFFF => Err(bad(pos)),
+            _ => Ok(pos + 6),
+        },
+        Some(_) => Err(bad(pos)),
+    }
+}
+
+fn hex4(buf: &[u8], at: usize) -> Result<u16, JsonError> {
+    let Some(h) = buf.get(at..at + 4) else {
+        return Err(JsonError { kind: JsonErrorKind::Eof, at: buf.len() });
+    };
+    let mut v: u16 = 0;
+    for (i, &c) in h.iter().enumerate() {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return Err(JsonError { kind: JsonErrorKind::BadEscape, at: at + i }),
+        };
+        v = v << 4 | u16::from(d);
+    }
+    Ok(v)
+}
+
+/// The end of a run of digits, eight bytes at a time (times and ids have 10-13).
+#[inline(always)]
+fn digits_end(buf: &[u8], mut pos: usize) -> usize {
+    while let Some(Ok(word)) = buf.get(pos..pos + 8).map(<[u8; 8]>::try_from) {
+        let m = non_digits(u64::from_le_bytes(word));
+        if m != 0 {
+            return pos + (m.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    while let Some(b'0'..=b'9') = buf.get(pos) {
+        pos += 1;
+    }
+    pos
+}
+
+/// Scans a number at `pos` by the JSON grammar; returns its end and whether
+/// it is an integer (no fraction, no exponent).
+#[inline(always)]
+fn number_end(buf: &[u8], mut pos: usize) -> Result<(usize, bool), JsonError> {
+    let bad = |at| JsonError { kind: JsonErrorKind::BadNumber, at };
+    if buf.get(pos) == Some(&b'-') {
+        pos += 1;
+    }
+    pos = match buf.get(pos) {
+        Some(b'0') => pos + 1,
+        Some(b'1'..=b'9') => digits_end(buf, pos + 1),
+        None => return Err(JsonError { kind: JsonErrorKind::Eof, at: pos }),
+        Some(_) => return Err(bad(pos)),
+    };
+    let mut int = true;
+    if buf.get(pos) == Some(&b'.') {
+        let end = digits_end(buf, pos + 1);
+        if end == pos + 1 {
+            return Err(bad(end));
+        }
+        pos = end;
+        int = false;
+    }
+    if let Some(b'e' | b'E') = buf.get(pos) {
+        pos += 1;
+        if let Some(b'+' | b'-') = buf.get(pos) {
+            pos += 1;
+        }
+        let end = digits_end(buf, pos);
+        if end == pos {
+            return Err(bad(end));
+        }
+        pos = end;
+        int = false;
+    }
+    Ok((pos, int))
+}
+
+#[inline(always)]
+fn literal_end(buf: &[u8], pos: usize, word: &[u8]) -> Result<usize, JsonError> {
+    if buf.get(pos..pos + word.len()) == Some(word) {
+        return Ok(pos + word.len());
+    }
+    let off = word.iter().zip(buf.get(pos..).unwrap_or_default()).take_while(|(w, b)| w == b).count();
+    Err(unexpected(buf, pos + off))
+}
+
+#[inline(always)]
+fn span(kind: Kind, start: usize, end: usize) -> Span {
+    Span { kind, start: start as u32, end: end as u32 }
+}
+
+/// Scans the value at `pos` (no leading whitespace) unless it is a
+/// container: returns its span and the position after it, or `None` at
+/// `{` or `[`.
+#[inline(always)]
+pub fn scalar(buf: &[u8], pos: usize) -> Result<Option<(Span, usize)>, JsonError> {
+    let r = match buf.get(pos) {
+        Some(b'"') => {
+            let (end, esc) = string_end(buf, pos + 1)?;
+            (span(if esc { Kind::StrEscaped } else { Kind::Str }, pos + 1, end), end + 1)
+        }
+        Some(b'-' | b'0'..=b'9') => {
+            let (end, int) = number_end(buf, pos)?;
+            (span(if int { Kind::Int } else { Kind::Float }, pos, end), end)
+        }
+        Some(b't') => {
+            let end = literal_end(buf, pos, b"true")?;
+            (span(Kind::True, pos, end), end)
+        }
+        Some(b'f') => {
+            let end = literal_end(buf, pos, b"false")?;
+            (span(Kind::False, pos, end), end)
+        }
+        Some(b'n') => {
+            let end = literal_end(buf, pos, b"null")?;
+            (span(Kind::Null, pos, end), end)
+        }
+        Some(b'{' | b'[') => return Ok(None),
+        _ => return Err(unexpected(buf, pos)),
+    };
+    Ok(Some(r))
 }
 
 /// A cursor over JSON text.
@@ -172,23 +407,15 @@ impl<'a> Scanner<'a> {
         self.pos
     }
 
+    /// Moves the cursor (after a caller scanned with the free functions).
+    #[inline]
+    pub fn set_pos(&mut self, pos: usize) {
+        self.pos = pos;
+    }
+
     #[inline]
     pub fn buf(&self) -> &'a [u8] {
         self.buf
-    }
-
-    #[inline]
-    fn err(&self, kind: JsonErrorKind) -> JsonError {
-        JsonError { kind, at: self.pos }
-    }
-
-    /// The error for the byte at the cursor: end of input or an unexpected byte.
-    #[inline]
-    fn unexpected(&self) -> JsonError {
-        match self.buf.get(self.pos) {
-            None => self.err(JsonErrorKind::Eof),
-            Some(&b) => self.err(JsonErrorKind::Unexpected(b)),
-        }
     }
 
     #[inline]
@@ -199,13 +426,7 @@ impl<'a> Scanner<'a> {
     /// Skips JSON whitespace.
     #[inline]
     pub fn skip_ws(&mut self) {
-        while let Some(&b) = self.buf.get(self.pos) {
-            if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-                self.pos += 1;
-            } else {
-                break;
-            }
-        }
+        self.pos = skip_ws(self.buf, self.pos);
     }
 
     /// Consumes `b` after optional whitespace.
@@ -216,7 +437,7 @@ impl<'a> Scanner<'a> {
             self.pos += 1;
             Ok(())
         } else {
-            Err(self.unexpected())
+            Err(unexpected(self.buf, self.pos))
         }
     }
 
@@ -224,152 +445,10 @@ impl<'a> Scanner<'a> {
     pub fn finish(&mut self) -> Result<(), JsonError> {
         self.skip_ws();
         if self.pos < self.buf.len() {
-            Err(self.err(JsonErrorKind::TrailingGarbage))
+            Err(JsonError { kind: JsonErrorKind::TrailingGarbage, at: self.pos })
         } else {
             Ok(())
         }
-    }
-
-    /// Scans a string whose opening quote is at the cursor. Returns the
-    /// content span (without quotes) and whether it holds escapes.
-    #[inline]
-    pub fn string(&mut self) -> Result<(usize, usize, bool), JsonError> {
-        // The caller has seen the opening quote.
-        self.pos += 1;
-        let start = self.pos;
-        // Fast path for the one-letter keys of every Binance payload.
-        if let (Some(&c), Some(b'"')) = (self.buf.get(start), self.buf.get(start + 1)) {
-            if c >= 0x20 && c != b'\\' && c != b'"' {
-                self.pos = start + 2;
-                return Ok((start, start + 1, false));
-            }
-        }
-        let mut escaped = false;
-        loop {
-            let rest = self.buf.get(self.pos..).unwrap_or_default();
-            let Some(off) = memchr2(b'"', b'\\', rest) else {
-                self.pos = self.buf.len();
-                return Err(self.err(JsonErrorKind::Eof));
-            };
-            if let Some(i) = rest[..off].iter().position(|&c| c < 0x20) {
-                self.pos += i;
-                return Err(self.err(JsonErrorKind::ControlChar));
-            }
-            self.pos += off;
-            if rest[off] == b'"' {
-                let end = self.pos;
-                self.pos += 1;
-                return Ok((start, end, escaped));
-            }
-            escaped = true;
-            self.escape()?;
-        }
-    }
-
-    /// Validates one escape at the cursor (the backslash), surrogate pairs included.
-    fn escape(&mut self) -> Result<(), JsonError> {
-        match self.buf.get(self.pos + 1) {
-            None => {
-                self.pos = self.buf.len();
-                Err(self.err(JsonErrorKind::Eof))
-            }
-            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                self.pos += 2;
-                Ok(())
-            }
-            Some(b'u') => {
-                let u = self.hex4(self.pos + 2)?;
-                self.pos += 6;
-                match u {
-                    0xD800..=0xDBFF => {
-                        // A high surrogate must be followed by an escaped low one.
-                        if self.buf.get(self.pos) != Some(&b'\\') || self.buf.get(self.pos + 1) != Some(&b'u') {
-                            return Err(self.err(JsonErrorKind::BadEscape));
-                        }
-                        let lo = self.hex4(self.pos + 2)?;
-                        if !(0xDC00..=0xDFFF).contains(&lo) {
-                            return Err(self.err(JsonErrorKind::BadEscape));
-                        }
-                        self.pos += 6;
-                        Ok(())
-                    }
-                    0xDC00..=0xDFFF => Err(self.err(JsonErrorKind::BadEscape)),
-                    _ => Ok(()),
-                }
-            }
-            Some(_) => Err(self.err(JsonErrorKind::BadEscape)),
-        }
-    }
-
-    fn hex4(&self, at: usize) -> Result<u16, JsonError> {
-        let Some(h) = self.buf.get(at..at + 4) else {
-            return Err(JsonError { kind: JsonErrorKind::Eof, at: self.buf.len() });
-        };
-        let mut v: u16 = 0;
-        for (i, &c) in h.iter().enumerate() {
-            let d = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => return Err(JsonError { kind: JsonErrorKind::BadEscape, at: at + i }),
-            };
-            v = v << 4 | u16::from(d);
-        }
-        Ok(v)
-    }
-
-    #[inline]
-    fn digits(&mut self) -> usize {
-        let start = self.pos;
-        while let Some(b'0'..=b'9') = self.buf.get(self.pos) {
-            self.pos += 1;
-        }
-        self.pos - start
-    }
-
-    /// Scans a number at the cursor by the JSON grammar; `true` when it is an integer.
-    #[inline]
-    fn number(&mut self) -> Result<bool, JsonError> {
-        if self.buf.get(self.pos) == Some(&b'-') {
-            self.pos += 1;
-        }
-        match self.buf.get(self.pos) {
-            Some(b'0') => self.pos += 1,
-            Some(b'1'..=b'9') => {
-                self.digits();
-            }
-            None => return Err(self.err(JsonErrorKind::Eof)),
-            Some(_) => return Err(self.err(JsonErrorKind::BadNumber)),
-        }
-        let mut int = true;
-        if self.buf.get(self.pos) == Some(&b'.') {
-            self.pos += 1;
-            if self.digits() == 0 {
-                return Err(self.err(JsonErrorKind::BadNumber));
-            }
-            int = false;
-        }
-        if let Some(b'e' | b'E') = self.buf.get(self.pos) {
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.buf.get(self.pos) {
-                self.pos += 1;
-            }
-            if self.digits() == 0 {
-                return Err(self.err(JsonErrorKind::BadNumber));
-            }
-            int = false;
-        }
-        Ok(int)
-    }
-
-    fn literal(&mut self, word: &[u8]) -> Result<(), JsonError> {
-        for &w in word {
-            if self.buf.get(self.pos) != Some(&w) {
-                return Err(self.unexpected());
-            }
-            self.pos += 1;
-        }
-        Ok(())
     }
 
     /// Scans any value after optional whitespace and returns its span.
@@ -378,43 +457,23 @@ impl<'a> Scanner<'a> {
     pub fn value(&mut self, depth: u32) -> Result<Span, JsonError> {
         self.skip_ws();
         let start = self.pos;
-        let span = |kind, s: usize, e: usize| Span { kind, start: s as u32, end: e as u32 };
-        match self.buf.get(self.pos) {
-            Some(b'"') => {
-                let (s, e, esc) = self.string()?;
-                Ok(span(if esc { Kind::StrEscaped } else { Kind::Str }, s, e))
-            }
-            Some(b'-' | b'0'..=b'9') => {
-                let int = self.number()?;
-                Ok(span(if int { Kind::Int } else { Kind::Float }, start, self.pos))
-            }
-            Some(b'{') => {
-                self.skip_object(depth + 1)?;
-                Ok(span(Kind::Object, start, self.pos))
-            }
-            Some(b'[') => {
-                self.skip_array(depth + 1)?;
-                Ok(span(Kind::Array, start, self.pos))
-            }
-            Some(b't') => {
-                self.literal(b"true")?;
-                Ok(span(Kind::True, start, self.pos))
-            }
-            Some(b'f') => {
-                self.literal(b"false")?;
-                Ok(span(Kind::False, start, self.pos))
-            }
-            Some(b'n') => {
-                self.literal(b"null")?;
-                Ok(span(Kind::Null, start, self.pos))
-            }
-            _ => Err(self.unexpected()),
+        if let Some((v, next)) = scalar(self.buf, start)? {
+            self.pos = next;
+            return Ok(v);
+        }
+        if self.buf.get(start) == Some(&b'{') {
+            self.skip_object(depth + 1)?;
+            Ok(span(Kind::Object, start, self.pos))
+        } else {
+            self.skip_array(depth + 1)?;
+            Ok(span(Kind::Array, start, self.pos))
         }
     }
 
+    #[inline(never)]
     fn skip_object(&mut self, depth: u32) -> Result<(), JsonError> {
         if depth > MAX_DEPTH {
-            return Err(self.err(JsonErrorKind::TooDeep));
+            return Err(JsonError { kind: JsonErrorKind::TooDeep, at: self.pos });
         }
         let mut obj = self.object()?;
         while obj.next_key(self)?.is_some() {
@@ -423,9 +482,10 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
+    #[inline(never)]
     fn skip_array(&mut self, depth: u32) -> Result<(), JsonError> {
         if depth > MAX_DEPTH {
-            return Err(self.err(JsonErrorKind::TooDeep));
+            return Err(JsonError { kind: JsonErrorKind::TooDeep, at: self.pos });
         }
         let mut arr = self.array()?;
         while arr.has_next(self)? {
@@ -460,26 +520,26 @@ impl ObjectIter {
     /// placed after its colon, or `None` after the closing brace.
     #[inline]
     pub fn next_key<'a>(&mut self, s: &mut Scanner<'a>) -> Result<Option<&'a [u8]>, JsonError> {
-        s.skip_ws();
-        match s.buf.get(s.pos) {
+        let buf = s.buf;
+        let mut pos = skip_ws(buf, s.pos);
+        match buf.get(pos) {
             Some(b'}') => {
-                s.pos += 1;
+                s.pos = pos + 1;
                 return Ok(None);
             }
-            Some(b',') if !self.first => {
-                s.pos += 1;
-                s.skip_ws();
-            }
+            Some(b',') if !self.first => pos = skip_ws(buf, pos + 1),
             _ if self.first => {}
-            _ => return Err(s.unexpected()),
+            _ => return Err(unexpected(buf, pos)),
         }
         self.first = false;
-        if s.buf.get(s.pos) != Some(&b'"') {
-            return Err(s.unexpected());
+        if buf.get(pos) != Some(&b'"') {
+            return Err(unexpected(buf, pos));
         }
-        let (a, b, _) = s.string()?;
+        let (end, _) = string_end(buf, pos + 1)?;
+        let key = buf.get(pos + 1..end).unwrap_or_default();
+        s.pos = end + 1;
         s.expect(b':')?;
-        Ok(Some(s.buf.get(a..b).unwrap_or_default()))
+        Ok(Some(key))
     }
 }
 
@@ -507,7 +567,7 @@ impl ArrayIter {
                 self.first = false;
                 Ok(true)
             }
-            _ => Err(s.unexpected()),
+            _ => Err(unexpected(s.buf, s.pos)),
         }
     }
 }
@@ -516,18 +576,51 @@ impl ArrayIter {
 /// or out of range.
 #[inline]
 pub fn int_u64(text: &[u8]) -> Option<u64> {
-    if text.is_empty() {
+    if text.is_empty() || text.len() > 20 {
         return None;
     }
+    if text.len() == 20 {
+        let mut v: u64 = 0;
+        for &c in text {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            v = v.checked_mul(10)?.checked_add(u64::from(d))?;
+        }
+        return Some(v);
+    }
+    // Up to 19 digits cannot overflow; eight at a time, then one by one.
     let mut v: u64 = 0;
-    for &c in text {
+    let mut chunks = text.chunks_exact(8);
+    for c in &mut chunks {
+        let Ok(w) = <[u8; 8]>::try_from(c) else { return None };
+        let w = u64::from_le_bytes(w);
+        if non_digits(w) != 0 {
+            return None;
+        }
+        v = v * 100_000_000 + eight_digits(w);
+    }
+    for &c in chunks.remainder() {
         let d = c.wrapping_sub(b'0');
         if d > 9 {
             return None;
         }
-        v = v.checked_mul(10)?.checked_add(u64::from(d))?;
+        v = v * 10 + u64::from(d);
     }
     Some(v)
+}
+
+/// The value of eight ASCII digits read little-endian (first digit in the
+/// lowest byte), by pairwise multiply-adds (Lemire's method).
+#[inline(always)]
+const fn eight_digits(w: u64) -> u64 {
+    const MASK: u64 = 0x0000_00FF_0000_00FF;
+    const MUL1: u64 = 100 + (1_000_000 << 32);
+    const MUL2: u64 = 1 + (10_000 << 32);
+    let w = w.wrapping_sub(ONES * b'0' as u64);
+    let w = w.wrapping_mul(10).wrapping_add(w >> 8);
+    ((w & MASK).wrapping_mul(MUL1).wrapping_add(((w >> 16) & MASK).wrapping_mul(MUL2))) >> 32
 }
 
 /// Parses the text of a JSON integer span into an `i64`; `None` when out of range.
@@ -672,10 +765,83 @@ mod tests {
     }
 
     #[test]
+    fn string_stops_finds_the_first_stop() {
+        let first = |b: &[u8; 8]| {
+            let m = string_stops(u64::from_le_bytes(*b));
+            (m != 0).then(|| m.trailing_zeros() / 8)
+        };
+        assert_eq!(first(b"abcdefgh"), None);
+        assert_eq!(first(b"abc\"efgh"), Some(3));
+        assert_eq!(first(b"\\\"\"\"\"\"\"\""), Some(0));
+        assert_eq!(first(b"ab\x01\"efgh"), Some(2));
+        assert_eq!(first(b"\x7f !~a\x1fb\""), Some(5));
+        assert_eq!(first(b"ab\xc3\xa9cdef"), Some(2));
+        for i in 0..8 {
+            for bad in [b'"', b'\\', 0u8, 0x1f] {
+                let mut b = *b"zzzzzzzz";
+                b[i] = bad;
+                assert_eq!(first(&b), Some(i as u32));
+            }
+        }
+    }
+
+    #[test]
+    fn strings_of_every_length_and_stop_position() {
+        for n in 0..40 {
+            let body = "x".repeat(n);
+            assert!(ok(&format!("\"{body}\"")), "{n}");
+            assert!(ok(&format!("\"{body}\\n{body}\"")), "{n}");
+            assert_eq!(validate(format!("\"{body}\x01\"").as_bytes()).map_err(|e| (e.kind, e.at)), Err((JsonErrorKind::ControlChar, n + 1)));
+            assert_eq!(validate(format!("\"{body}").as_bytes()).map_err(|e| e.kind), Err(JsonErrorKind::Eof));
+            let buf = format!("[\"{body}\",1]");
+            let mut s = Scanner::new(buf.as_bytes());
+            let mut a = s.array().unwrap();
+            assert!(a.has_next(&mut s).unwrap());
+            assert_eq!(s.value(1).unwrap().bytes(buf.as_bytes()), body.as_bytes());
+        }
+    }
+
+    #[test]
+    fn non_digits_finds_the_first() {
+        let first = |b: &[u8; 8]| {
+            let m = non_digits(u64::from_le_bytes(*b));
+            (m != 0).then(|| m.trailing_zeros() / 8)
+        };
+        assert_eq!(first(b"01234567"), None);
+        assert_eq!(first(b"0123456,"), Some(7));
+        for i in 0..8 {
+            for bad in [b'/', b':', b'.', b'e', 0u8, 0x80, 0xb0, 0xff, b' '] {
+                let mut b = *b"99999999";
+                b[i] = bad;
+                assert_eq!(first(&b), Some(i as u32), "{bad:#x} at {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn utf8_is_checked_inside_strings() {
+        assert!(ok("\"héllo wörld, ünïcödé everywhere\""));
+        assert!(ok("{\"é\":\"😀\"}"));
+        assert_eq!(validate(b"\"ab\xff\"").map_err(|e| (e.kind, e.at)), Err((JsonErrorKind::BadUtf8, 3)));
+        assert_eq!(validate(b"\"\xc3\"").map_err(|e| e.kind), Err(JsonErrorKind::BadUtf8));
+        assert_eq!(validate(b"[1,\xc3\xa9]").map_err(|e| e.kind), Err(JsonErrorKind::Unexpected(0xc3)));
+    }
+
+    #[test]
     fn integers() {
         assert_eq!(int_u64(b"18446744073709551615"), Some(u64::MAX));
         assert_eq!(int_u64(b"18446744073709551616"), None);
         assert_eq!(int_u64(b"-1"), None);
+        assert_eq!(int_u64(b"9999999999999999999"), Some(9_999_999_999_999_999_999));
+        assert_eq!(int_u64(b"99999999999999999999"), None);
+        assert_eq!(int_u64(b"123456789012345678901"), None);
+        assert_eq!(int_u64(b"12a"), None);
+        assert_eq!(int_u64(b"1234567a9"), None);
+        assert_eq!(int_u64(b""), None);
+        for n in [0u64, 7, 12_345_678, 99_999_999, 100_000_000, 1_723_161_255_343, 3_735_683_259, u64::MAX, 10_000_000_000_000_000_000] {
+            assert_eq!(int_u64(n.to_string().as_bytes()), Some(n), "{n}");
+        }
+        assert_eq!(int_u64(b"00000001"), Some(1));
         assert_eq!(int_i64(b"-9223372036854775808"), Some(i64::MIN));
         assert_eq!(int_i64(b"9223372036854775808"), None);
     }

@@ -49,16 +49,38 @@ pub struct Resolved {
     pub qty_scale: u8,
 }
 
-/// The decoder's instrument table plus its hash index.
+/// The decoder's instrument table plus its hash index, fronted by the last
+/// symbol seen (streams come in runs of the same symbol).
 #[derive(Debug, Clone)]
 pub struct Symbols {
     table: Instruments,
     index: HashMap<Box<[u8]>, InstrumentId, BuildHasherDefault<FxHasher>>,
+    last: Option<(LastSymbol, Resolved)>,
+}
+
+/// A short symbol kept inline, so the cache check is a plain compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LastSymbol {
+    len: u8,
+    bytes: [u8; 23],
+}
+
+impl LastSymbol {
+    fn new(s: &[u8]) -> Option<Self> {
+        let mut bytes = [0u8; 23];
+        bytes.get_mut(..s.len())?.copy_from_slice(s);
+        Some(Self { len: s.len() as u8, bytes })
+    }
+
+    #[inline]
+    fn is(&self, s: &[u8]) -> bool {
+        self.bytes.get(..usize::from(self.len)) == Some(s)
+    }
 }
 
 impl Symbols {
     pub fn new(table: Instruments) -> Self {
-        Self { table, index: HashMap::default() }
+        Self { table, index: HashMap::default(), last: None }
     }
 
     pub fn table(&self) -> &Instruments {
@@ -68,18 +90,30 @@ impl Symbols {
     /// Mutable access drops the index: the caller may replace the table.
     pub fn table_mut(&mut self) -> &mut Instruments {
         self.index.clear();
+        self.last = None;
         &mut self.table
     }
 
     /// Looks a symbol up, registering it when the table allows; `None` when unknown.
     #[inline]
     pub fn resolve(&mut self, symbol: &[u8]) -> Option<Resolved> {
+        if let Some((last, r)) = &self.last {
+            if last.is(symbol) {
+                return Some(*r);
+            }
+        }
+        self.lookup(symbol)
+    }
+
+    fn lookup(&mut self, symbol: &[u8]) -> Option<Resolved> {
         let id = match self.index.get(symbol) {
             Some(&id) => id,
             None => self.miss(symbol)?,
         };
         let i = self.table.try_get(id)?;
-        Some(Resolved { id, price_scale: i.price_scale, qty_scale: i.qty_scale })
+        let r = Resolved { id, price_scale: i.price_scale, qty_scale: i.qty_scale };
+        self.last = LastSymbol::new(symbol).map(|l| (l, r));
+        Some(r)
     }
 
     /// Resolves the symbol held in field `k`, or says which symbol is unknown.
@@ -97,8 +131,10 @@ impl Symbols {
         })
     }
 
-    /// Adds or replaces an instrument. Ids never change, so the index stays valid.
+    /// Adds or replaces an instrument. Ids never change, so the index stays
+    /// valid; scales may, so the last-symbol cache is dropped.
     pub fn upsert(&mut self, inst: Instrument) -> InstrumentId {
+        self.last = None;
         self.table.upsert(inst)
     }
 
@@ -126,6 +162,13 @@ mod tests {
         s.table_mut().upsert(eth);
         let e = s.resolve(b"ETHUSDT").unwrap();
         assert_eq!(e.price_scale, 2);
+        let mut eth = Instrument::with_defaults(Venue::BinanceSpot, "ETHUSDT");
+        eth.price_scale = 3;
+        s.upsert(eth);
+        assert_eq!(s.resolve(b"ETHUSDT").unwrap().price_scale, 3);
+        assert_eq!(s.resolve(b"BTCUSDT"), Some(a));
+        let long = [b'A'; 30];
+        assert_eq!(s.resolve(&long), None);
         assert_ne!(e.id, a.id);
         *s.table_mut() = Instruments::fixed(vec![]);
         assert_eq!(s.resolve(b"BTCUSDT"), None);
