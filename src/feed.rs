@@ -10,3 +10,4 @@
 //! recording, the live connection stamps its own.
 
 pub mod binance;
+pub mod input;

@@ -29,6 +29,7 @@ pub use exchange_info::ExchangeInfo;
 pub use stats::{DecodeStats, DecodedKind};
 
 use crate::domain::{Instrument, Instruments, MarketEvent, Venue};
+use crate::feed::input::{Record, RecordKind};
 use symbols::Symbols;
 
 /// Frames above this are refused unparsed: Binance WS frames stay far below.
@@ -136,6 +137,14 @@ impl BinanceDecoder {
     /// (e.g. the symbol of a recording's file name).
     pub fn decode_with_symbol(&mut self, frame: &[u8], symbol: &[u8]) -> Result<Decoded, DecodeError> {
         self.run(frame, self.max_frame_bytes, Some(symbol))
+    }
+
+    /// Decodes one record of a recording: a frame, or a REST body with its URL.
+    pub fn decode_record(&mut self, record: &Record<'_>) -> Result<Decoded, DecodeError> {
+        match record.kind {
+            RecordKind::Frame(frame) => self.decode(frame),
+            RecordKind::Rest { url, body } => self.decode_rest(url, body),
+        }
     }
 
     #[inline]
