@@ -66,7 +66,10 @@ pub struct DecodeError {
 
 impl DecodeError {
     pub fn new(reason: Malformed, detail: impl Into<String>) -> Self {
-        Self { reason, detail: detail.into() }
+        Self {
+            reason,
+            detail: detail.into(),
+        }
     }
 }
 

@@ -25,10 +25,19 @@ pub(super) fn decode(f: &Fields<'_>, symbols: &mut Symbols) -> Result<Kline, Dec
     let path = if f.path().is_empty() { "k." } else { "data.k." };
     let k = Fields::parse(f.buf(), f.object(K)?, path)?;
     // The symbol is in both places; the outer one is the event's.
-    let inst = if f.has(SYMBOL) { symbols.resolve_field(f, SYMBOL)? } else { symbols.resolve_field(&k, SYMBOL)? };
+    let inst = if f.has(SYMBOL) {
+        symbols.resolve_field(f, SYMBOL)?
+    } else {
+        symbols.resolve_field(&k, SYMBOL)?
+    };
     let i = k.str(INTERVAL)?;
-    let interval = Timeframe::from_bytes(i)
-        .ok_or_else(|| k.error(Malformed::WrongType, INTERVAL, format_args!("unknown interval \"{}\"", excerpt(i))))?;
+    let interval = Timeframe::from_bytes(i).ok_or_else(|| {
+        k.error(
+            Malformed::WrongType,
+            INTERVAL,
+            format_args!("unknown interval \"{}\"", excerpt(i)),
+        )
+    })?;
     let (ps, qs) = (inst.price_scale, inst.qty_scale);
     Ok(Kline {
         instrument: inst.id,
@@ -65,8 +74,14 @@ mod tests {
             r#"{"stream":"lrcbtc@kline_1m","data":{"e":"kline","E":1633998534486,"s":"LRCBTC","k":{"t":1633998480000,"T":1633998539999,"s":"LRCBTC","i":"1m","f":12368013,"L":12368013,"o":"0.00000638","c":"0.00000638","h":"0.00000638","l":"0.00000638","v":"177.00000000","n":1,"x":false,"q":"0.00112926","V":"177.00000000","Q":"0.00112926","B":"0"}}}"#,
         );
         assert_eq!(spot.interval, Timeframe::M1);
-        assert_eq!((spot.open_time_ms, spot.close_time_ms, spot.event_time_ms), (1_633_998_480_000, 1_633_998_539_999, 1_633_998_534_486));
-        assert_eq!((spot.open, spot.high, spot.low, spot.close), (Price(638), Price(638), Price(638), Price(638)));
+        assert_eq!(
+            (spot.open_time_ms, spot.close_time_ms, spot.event_time_ms),
+            (1_633_998_480_000, 1_633_998_539_999, 1_633_998_534_486)
+        );
+        assert_eq!(
+            (spot.open, spot.high, spot.low, spot.close),
+            (Price(638), Price(638), Price(638), Price(638))
+        );
         assert_eq!(spot.volume, Qty(17_700_000_000));
         assert_eq!(spot.quote_volume, Notional::parse("0.00112926").unwrap());
         assert_eq!((spot.trades, spot.closed), (1, false));
@@ -81,12 +96,46 @@ mod tests {
     #[test]
     fn refuses_unknown_intervals_and_bad_nested_fields() {
         let base = r#"{"e":"kline","E":1,"s":"BTCUSDT","k":{"t":0,"T":59999,"i":"I","o":"1","c":"1","h":"1","l":"1","v":"1","n":1,"x":false,"q":"Q"}}"#;
-        let err = BinanceDecoder::default().decode(base.replace("\"I\"", "\"7m\"").replace("\"Q\"", "\"1\"").as_bytes()).unwrap_err();
-        assert_eq!((err.reason, err.detail.as_str()), (Malformed::WrongType, "k.i: unknown interval \"7m\""));
-        let err = BinanceDecoder::default().decode(base.replace("\"I\"", "\"1m\"").replace("\"Q\"", "\"-1\"").as_bytes()).unwrap_err();
-        assert_eq!((err.reason, err.detail.as_str()), (Malformed::BadDecimal, "k.q: bad decimal \"-1\": sign not allowed here"));
-        let wrapped = format!(r#"{{"stream":"x","data":{}}}"#, base.replace("\"I\"", "\"1m\"").replace("\"Q\"", "\"1\"").replace("\"x\":false", "\"x\":0"));
-        let err = BinanceDecoder::default().decode(wrapped.as_bytes()).unwrap_err();
-        assert_eq!((err.reason, err.detail.as_str()), (Malformed::WrongType, "data.k.x: expected a boolean, got an integer (0)"));
+        let err = BinanceDecoder::default()
+            .decode(
+                base.replace("\"I\"", "\"7m\"")
+                    .replace("\"Q\"", "\"1\"")
+                    .as_bytes(),
+            )
+            .unwrap_err();
+        assert_eq!(
+            (err.reason, err.detail.as_str()),
+            (Malformed::WrongType, "k.i: unknown interval \"7m\"")
+        );
+        let err = BinanceDecoder::default()
+            .decode(
+                base.replace("\"I\"", "\"1m\"")
+                    .replace("\"Q\"", "\"-1\"")
+                    .as_bytes(),
+            )
+            .unwrap_err();
+        assert_eq!(
+            (err.reason, err.detail.as_str()),
+            (
+                Malformed::BadDecimal,
+                "k.q: bad decimal \"-1\": sign not allowed here"
+            )
+        );
+        let wrapped = format!(
+            r#"{{"stream":"x","data":{}}}"#,
+            base.replace("\"I\"", "\"1m\"")
+                .replace("\"Q\"", "\"1\"")
+                .replace("\"x\":false", "\"x\":0")
+        );
+        let err = BinanceDecoder::default()
+            .decode(wrapped.as_bytes())
+            .unwrap_err();
+        assert_eq!(
+            (err.reason, err.detail.as_str()),
+            (
+                Malformed::WrongType,
+                "data.k.x: expected a boolean, got an integer (0)"
+            )
+        );
     }
 }
