@@ -24,18 +24,10 @@ fn stream() -> Vec<Trade> {
             if rng.random_bool(0.6) {
                 time += rng.random_range(1..8);
             }
-            let sym = if rng.random_bool(0.5) {
-                0
-            } else {
-                rng.random_range(1..4)
-            };
+            let sym = if rng.random_bool(0.5) { 0 } else { rng.random_range(1..4) };
             let p = &mut prices[sym];
             *p = (*p + rng.random_range(-3..=3)).max(1);
-            let late = if rng.random_bool(0.01) {
-                rng.random_range(1..30)
-            } else {
-                0
-            };
+            let late = if rng.random_bool(0.01) { rng.random_range(1..30) } else { 0 };
             Trade {
                 instrument: InstrumentId(sym as u32),
                 trade_id: n as u64,
@@ -75,19 +67,10 @@ fn bench(c: &mut Criterion) {
         ("6tf_reorder_50ms", Timeframe::DEFAULTS.to_vec(), 50),
     ];
     for (name, timeframes, reorder_window_ms) in cases {
-        let cfg = AggregatorConfig {
-            timeframes,
-            reorder_window_ms,
-            history: 500,
-        };
+        let cfg = AggregatorConfig { timeframes, reorder_window_ms, history: 500 };
         g.bench_function(name, |b| {
             b.iter_batched_ref(
-                || {
-                    (
-                        Aggregator::new(&cfg).expect("valid config"),
-                        Vec::with_capacity(64),
-                    )
-                },
+                || (Aggregator::new(&cfg).expect("valid config"), Vec::with_capacity(64)),
                 |(agg, closed)| {
                     for t in &trades {
                         closed.clear();

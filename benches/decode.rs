@@ -66,32 +66,24 @@ fn bench_decode(c: &mut Criterion) {
     ];
     for (name, frame) in frames {
         let mut d = BinanceDecoder::default();
-        assert!(
-            matches!(d.decode(frame.as_bytes()), Ok(Decoded::Market(_))),
-            "{name}"
-        );
-        g.bench_function(BenchmarkId::new("tickdesk", name), |b| {
-            b.iter(|| d.decode(black_box(frame.as_bytes())))
-        });
+        assert!(matches!(d.decode(frame.as_bytes()), Ok(Decoded::Market(_))), "{name}");
+        g.bench_function(BenchmarkId::new("tickdesk", name), |b| b.iter(|| d.decode(black_box(frame.as_bytes()))));
     }
 
     // The same trade frame with 1,700 instruments loaded (a real exchangeInfo).
-    let mut list: Vec<Instrument> = (0..1700)
-        .map(|i| Instrument::with_defaults(Venue::BinanceSpot, &format!("SYM{i}USDT")))
-        .collect();
+    let mut list: Vec<Instrument> =
+        (0..1700).map(|i| Instrument::with_defaults(Venue::BinanceSpot, &format!("SYM{i}USDT"))).collect();
     list.push(Instrument::with_defaults(Venue::BinanceSpot, "BTCUSDT"));
     let mut d = BinanceDecoder::new(Instruments::fixed(list));
     assert!(d.decode(COMBINED_TRADE.as_bytes()).is_ok());
-    g.bench_function(
-        BenchmarkId::new("tickdesk", "combined_trade_1700_symbols"),
-        |b| b.iter(|| d.decode(black_box(COMBINED_TRADE.as_bytes()))),
-    );
+    g.bench_function(BenchmarkId::new("tickdesk", "combined_trade_1700_symbols"), |b| {
+        b.iter(|| d.decode(black_box(COMBINED_TRADE.as_bytes())))
+    });
 
     // serde_json into borrowed strings, then the same fixed-point parses.
     g.bench_function(BenchmarkId::new("serde_json", "combined_trade"), |b| {
         b.iter(|| {
-            let env: SerdeEnvelope<'_> =
-                serde_json::from_slice(black_box(COMBINED_TRADE.as_bytes())).ok()?;
+            let env: SerdeEnvelope<'_> = serde_json::from_slice(black_box(COMBINED_TRADE.as_bytes())).ok()?;
             let p = tickdesk::domain::Price::parse(env.data.p, 8).ok()?;
             let q = tickdesk::domain::Qty::parse(env.data.q, 8).ok()?;
             Some((env.data.t, p, q, env.data.time, env.data.m))

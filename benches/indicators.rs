@@ -22,12 +22,7 @@ fn series() -> Vec<(i64, i64)> {
 }
 
 /// Runs `ind` over the whole series per iteration, fresh each time.
-fn run<I: Indicator + Clone>(
-    c: &mut Criterion,
-    name: &str,
-    ind: I,
-    input: impl Fn(&(i64, i64)) -> I::Input,
-) {
+fn run<I: Indicator + Clone>(c: &mut Criterion, name: &str, ind: I, input: impl Fn(&(i64, i64)) -> I::Input) {
     let xs = series();
     let mut g = c.benchmark_group("indicators");
     g.throughput(Throughput::Elements(N as u64));
@@ -47,24 +42,10 @@ fn bench(c: &mut Criterion) {
     run(c, "sma20", Sma::new(20).expect("period"), price);
     run(c, "ema20", Ema::new(20).expect("period"), price);
     run(c, "rsi14", Rsi::new(14).expect("period"), price);
-    run(
-        c,
-        "macd12_26_9",
-        Macd::new(12, 26, 9).expect("periods"),
-        price,
-    );
-    run(
-        c,
-        "bollinger20_2",
-        Bollinger::new(20, 2.0).expect("params"),
-        price,
-    );
+    run(c, "macd12_26_9", Macd::new(12, 26, 9).expect("periods"), price);
+    run(c, "bollinger20_2", Bollinger::new(20, 2.0).expect("params"), price);
     run(c, "vwap", Vwap::new(), |x| (Price(x.0), Qty(x.1)));
-    let hlc = |x: &(i64, i64)| Hlc {
-        high: x.0 + x.1,
-        low: x.0 - x.1,
-        close: x.0,
-    };
+    let hlc = |x: &(i64, i64)| Hlc { high: x.0 + x.1, low: x.0 - x.1, close: x.0 };
     run(c, "atr14", Atr::new(14).expect("period"), hlc);
 }
 

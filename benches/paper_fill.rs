@@ -3,19 +3,15 @@
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use tickdesk::domain::{
-    BookTicker, Instrument, InstrumentId, Instruments, Order, OrderId, OrderIntent, Price, Qty,
-    Side, StrategyId, Trade, Venue,
+    BookTicker, Instrument, InstrumentId, Instruments, Order, OrderId, OrderIntent, Price, Qty, Side, StrategyId,
+    Trade, Venue,
 };
 use tickdesk::route::{PaperConfig, PaperRouter, Report};
 
 const ID: InstrumentId = InstrumentId(0);
 
 fn inst() -> Instrument {
-    Instrument {
-        price_scale: 2,
-        qty_scale: 5,
-        ..Instrument::with_defaults(Venue::BinanceSpot, "BTCUSDT")
-    }
+    Instrument { price_scale: 2, qty_scale: 5, ..Instrument::with_defaults(Venue::BinanceSpot, "BTCUSDT") }
 }
 
 fn book() -> BookTicker {
@@ -48,10 +44,7 @@ fn trade(price: i64) -> Trade {
 
 /// A router with a book and `n` resting bids from 59_999.00 down.
 fn router_with_bids(n: u64, table: &Instruments) -> PaperRouter {
-    let cfg = PaperConfig {
-        latency_ms: 0,
-        ..PaperConfig::default()
-    };
+    let cfg = PaperConfig { latency_ms: 0, ..PaperConfig::default() };
     let mut r = PaperRouter::new(&cfg).unwrap_or_else(|e| panic!("{e}"));
     let mut out = Vec::new();
     r.on_book(&book(), table, 0, &mut out);
@@ -87,11 +80,7 @@ fn paper_fill(c: &mut Criterion) {
     });
 
     let mut r = router_with_bids(0, &table);
-    let order = Order::new(
-        OrderId(1),
-        OrderIntent::market(ID, Side::Buy, Qty(1_000), StrategyId(0)),
-        0,
-    );
+    let order = Order::new(OrderId(1), OrderIntent::market(ID, Side::Buy, Qty(1_000), StrategyId(0)), 0);
     let instrument = inst();
     c.bench_function("paper_market_order_fill", |b| {
         b.iter(|| {

@@ -3,17 +3,12 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use tickdesk::domain::{
-    Fill, Instrument, InstrumentId, Liquidity, Notional, OrderId, Price, Qty, Side, StrategyId,
-    Venue,
+    Fill, Instrument, InstrumentId, Liquidity, Notional, OrderId, Price, Qty, Side, StrategyId, Venue,
 };
 use tickdesk::portfolio::{Portfolio, PortfolioConfig};
 
 fn inst() -> Instrument {
-    Instrument {
-        price_scale: 2,
-        qty_scale: 5,
-        ..Instrument::with_defaults(Venue::BinanceSpot, "BTCUSDT")
-    }
+    Instrument { price_scale: 2, qty_scale: 5, ..Instrument::with_defaults(Venue::BinanceSpot, "BTCUSDT") }
 }
 
 fn fill(id: InstrumentId, side: Side, price: i64) -> Fill {

@@ -3,8 +3,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use tickdesk::domain::{
-    Instrument, InstrumentId, Instruments, Notional, OrderIntent, Price, Qty, Side, StrategyId,
-    Venue,
+    Instrument, InstrumentId, Instruments, Notional, OrderIntent, Price, Qty, Side, StrategyId, Venue,
 };
 use tickdesk::risk::{RiskConfig, RiskContext, RiskEngine, SymbolLimits};
 
@@ -22,26 +21,11 @@ fn btc() -> Instrument {
 
 fn risk(c: &mut Criterion) {
     let inst = btc();
-    let mut cfg = RiskConfig {
-        max_orders_per_sec: 100_000,
-        ..RiskConfig::default()
-    };
-    cfg.symbols.insert(
-        "BTCUSDT".into(),
-        SymbolLimits {
-            max_order_qty: Some("1".into()),
-            max_position_qty: Some("2".into()),
-        },
-    );
-    let mut engine = RiskEngine::new(&cfg, &Instruments::fixed(vec![inst.clone()]))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let intent = OrderIntent::limit(
-        InstrumentId(0),
-        Side::Buy,
-        Qty(1_000),
-        Price(6_000_000),
-        StrategyId(0),
-    );
+    let mut cfg = RiskConfig { max_orders_per_sec: 100_000, ..RiskConfig::default() };
+    cfg.symbols
+        .insert("BTCUSDT".into(), SymbolLimits { max_order_qty: Some("1".into()), max_position_qty: Some("2".into()) });
+    let mut engine = RiskEngine::new(&cfg, &Instruments::fixed(vec![inst.clone()])).unwrap_or_else(|e| panic!("{e}"));
+    let intent = OrderIntent::limit(InstrumentId(0), Side::Buy, Qty(1_000), Price(6_000_000), StrategyId(0));
     let mut ctx = RiskContext {
         instrument: &inst,
         last_price: Some(Price(6_000_000)),
@@ -60,10 +44,7 @@ fn risk(c: &mut Criterion) {
             black_box(engine.check(black_box(&intent), black_box(&ctx)).is_ok())
         })
     });
-    let fat = OrderIntent {
-        limit_price: Some(Price(9_000_000)),
-        ..intent
-    };
+    let fat = OrderIntent { limit_price: Some(Price(9_000_000)), ..intent };
     c.bench_function("risk_check_reject_price_band", |b| {
         b.iter(|| black_box(engine.check(black_box(&fat), black_box(&ctx)).is_err()))
     });

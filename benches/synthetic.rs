@@ -22,9 +22,7 @@ fn next_frame(c: &mut Criterion) {
     let Ok(mut generator) = Generator::new(&cfg, 1_700_000_000_000) else {
         return;
     };
-    g.bench_function("next_event", |b| {
-        b.iter(|| black_box(generator.next_event()))
-    });
+    g.bench_function("next_event", |b| b.iter(|| black_box(generator.next_event())));
     g.finish();
 }
 

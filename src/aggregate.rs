@@ -60,11 +60,7 @@ pub struct AggregatorConfig {
 
 impl Default for AggregatorConfig {
     fn default() -> Self {
-        Self {
-            timeframes: Timeframe::DEFAULTS.to_vec(),
-            reorder_window_ms: 0,
-            history: 500,
-        }
+        Self { timeframes: Timeframe::DEFAULTS.to_vec(), reorder_window_ms: 0, history: 500 }
     }
 }
 
@@ -150,33 +146,16 @@ impl Aggregator {
     /// Adds one trade of `inst` (the instrument `t.instrument` names, for the
     /// notional); candles it closes are pushed to `closed`, in timeframe order.
     #[inline]
-    pub fn on_trade(
-        &mut self,
-        t: &Trade,
-        inst: &Instrument,
-        closed: &mut Vec<Candle>,
-    ) -> TickOutcome {
-        let tick = Tick {
-            time_ms: t.time_ms,
-            price: t.price,
-            qty: t.qty,
-            notional: inst.notional(t.price, t.qty),
-        };
-        let Self {
-            frames,
-            symbols,
-            history,
-            reorder_window_ms,
-            ..
-        } = self;
+    pub fn on_trade(&mut self, t: &Trade, inst: &Instrument, closed: &mut Vec<Candle>) -> TickOutcome {
+        let tick = Tick { time_ms: t.time_ms, price: t.price, qty: t.qty, notional: inst.notional(t.price, t.qty) };
+        let Self { frames, symbols, history, reorder_window_ms, .. } = self;
         let idx = t.instrument.index();
         if symbols.len() <= idx {
             // A new id: the only growth, never per trade.
             symbols.resize_with(idx + 1, || None);
         }
-        let sym = symbols[idx].get_or_insert_with(|| {
-            SymbolCandles::new(t.instrument, frames, *history, *reorder_window_ms)
-        });
+        let sym =
+            symbols[idx].get_or_insert_with(|| SymbolCandles::new(t.instrument, frames, *history, *reorder_window_ms));
         sym.on_tick(frames, tick, closed)
     }
 
@@ -197,10 +176,7 @@ impl Aggregator {
 
     /// Closed candles kept for charts, oldest first (at most `history`).
     pub fn history(&self, i: InstrumentId, tf: Timeframe) -> impl Iterator<Item = &Candle> {
-        match self
-            .locate(i, tf)
-            .and_then(|(sym, slot)| sym.candles.history.get(slot))
-        {
+        match self.locate(i, tf).and_then(|(sym, slot)| sym.candles.history.get(slot)) {
             Some(h) => h.iter(),
             None => History::empty_iter(),
         }

@@ -9,7 +9,7 @@
 pub mod env;
 pub mod load;
 
-pub use load::{load, ConfigError};
+pub use load::{ConfigError, load};
 
 use crate::aggregate::AggregatorConfig;
 use crate::portfolio::PortfolioConfig;

@@ -15,7 +15,7 @@ pub use fixed::{FixedError, Notional, Price, Qty};
 pub use instrument::{FilterStrings, Instrument, InstrumentId, Instruments, Venue};
 pub use market::{BookTicker, DepthSnapshot, DepthUpdate, Kline, Level, MarketEvent, Trade};
 pub use order::{
-    ClientOrderId, Fill, IllegalTransition, Liquidity, Order, OrderId, OrderIntent, OrderKind,
-    OrderState, Side, StrategyId, TimeInForce,
+    ClientOrderId, Fill, IllegalTransition, Liquidity, Order, OrderId, OrderIntent, OrderKind, OrderState, Side,
+    StrategyId, TimeInForce,
 };
 pub use position::Position;

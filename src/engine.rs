@@ -21,8 +21,7 @@ pub use snapshot::Snapshot;
 
 use crate::aggregate::Aggregator;
 use crate::domain::{
-    BookTicker, Candle, Fill, InstrumentId, Instruments, MarketEvent, Order, OrderId, OrderIntent, Price,
-    Trade,
+    BookTicker, Candle, Fill, InstrumentId, Instruments, MarketEvent, Order, OrderId, OrderIntent, Price, Trade,
 };
 use crate::portfolio::Portfolio;
 use crate::risk::{RiskContext, RiskEngine};
@@ -127,7 +126,11 @@ impl Engine {
         self.last_seq = ev.seq;
         self.latency.record_span(Stage::Decode, ev.stamp.recv_mono_ns, ev.stamp.decoded_mono_ns);
         match &ev.kind {
-            EventKind::Market(m) => self.on_market(m, ev),
+            EventKind::Market(m) => {
+                let t_in = (self.mono)();
+                self.latency.record_span(Stage::Queue, ev.stamp.decoded_mono_ns, t_in);
+                self.on_market(m, ev, t_in);
+            }
             EventKind::Command { time_ms, command } => {
                 self.counters.commands += 1;
                 self.clock.observe(*time_ms);
@@ -158,7 +161,7 @@ impl Engine {
         self.closed.clear();
     }
 
-    fn on_market(&mut self, m: &MarketEvent, ev: &Event) {
+    fn on_market(&mut self, m: &MarketEvent, ev: &Event, t_in: u64) {
         self.counters.count_market(m);
         let Some(id) = m.instrument() else { return };
         if self.instruments.try_get(id).is_none() {
@@ -170,15 +173,14 @@ impl Engine {
         self.market[id.index()].last_data_ms = Some(now);
         self.advance_router_time();
         match m {
-            MarketEvent::Trade(t) => self.on_trade(t, ev),
-            MarketEvent::BookTicker(b) => self.on_book(b, ev),
+            MarketEvent::Trade(t) => self.on_trade(t, ev, t_in),
+            MarketEvent::BookTicker(b) => self.on_book(b, ev, t_in),
             MarketEvent::Depth(_) | MarketEvent::DepthSnapshot(_) | MarketEvent::Kline(_) => {}
         }
     }
 
-    fn on_trade(&mut self, t: &Trade, ev: &Event) {
+    fn on_trade(&mut self, t: &Trade, ev: &Event, t0: u64) {
         let id = t.instrument;
-        let t0 = ev.stamp.decoded_mono_ns;
         self.closed.clear();
         let inst = self.instruments.get(id);
         self.aggregator.on_trade(t, inst, &mut self.closed);
@@ -202,8 +204,7 @@ impl Engine {
         self.intents.clear();
         if !self.halted {
             let closed = std::mem::take(&mut self.closed);
-            for slot in self.strategies.iter_mut().enumerate().filter(|(_, s)| !s.1.paused) {
-                let (i, s) = slot;
+            for (i, s) in self.strategies.iter_mut().enumerate().filter(|(_, s)| !s.paused) {
                 let mut ctx = StrategyCtx {
                     id: crate::domain::StrategyId(i as u16),
                     now_ms: now,
@@ -223,7 +224,7 @@ impl Engine {
         self.route_intents(ev, t2);
     }
 
-    fn on_book(&mut self, b: &BookTicker, ev: &Event) {
+    fn on_book(&mut self, b: &BookTicker, ev: &Event, t_in: u64) {
         let id = b.instrument;
         self.market[id.index()].book = Some(*b);
         let now = self.clock.now_ms();
@@ -244,7 +245,7 @@ impl Engine {
             }
         }
         let t2 = (self.mono)();
-        self.latency.record_span(Stage::Signal, ev.stamp.decoded_mono_ns, t2);
+        self.latency.record_span(Stage::Signal, t_in, t2);
         self.route_intents(ev, t2);
     }
 
@@ -410,7 +411,8 @@ impl Engine {
     /// Applies router reports to the order store and fills to the portfolio.
     fn apply_reports(&mut self, fill_start: Option<u64>) {
         let mut filled = false;
-        for r in self.reports.drain(..) {
+        let mut reports = std::mem::take(&mut self.reports);
+        for r in reports.drain(..) {
             if let Err(e) = self.orders.apply(&r) {
                 self.counters.illegal_transitions += 1;
                 tracing::error!("{e}");
@@ -421,6 +423,7 @@ impl Engine {
                 self.on_fill(f);
             }
         }
+        self.reports = reports;
         if filled {
             if let Some(start) = fill_start {
                 let end = (self.mono)();

@@ -51,9 +51,5 @@ pub enum IndicatorError {
 
 /// Refuses a zero period, naming the indicator.
 fn check_period(name: &'static str, period: usize) -> Result<usize, IndicatorError> {
-    if period == 0 {
-        Err(IndicatorError::ZeroPeriod { name })
-    } else {
-        Ok(period)
-    }
+    if period == 0 { Err(IndicatorError::ZeroPeriod { name }) } else { Ok(period) }
 }

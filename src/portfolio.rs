@@ -25,9 +25,7 @@ pub struct PortfolioConfig {
 
 impl Default for PortfolioConfig {
     fn default() -> Self {
-        Self {
-            starting_cash: "10000".into(),
-        }
+        Self { starting_cash: "10000".into() }
     }
 }
 
@@ -52,9 +50,7 @@ impl Portfolio {
         let starting_cash = Notional::parse(v.trim())
             .map_err(|e| format!("portfolio.starting-cash: {v:?} is not a decimal amount ({e})"))?;
         if starting_cash.0 < 0 {
-            return Err(format!(
-                "portfolio.starting-cash: {v:?} must not be negative"
-            ));
+            return Err(format!("portfolio.starting-cash: {v:?} must not be negative"));
         }
         Ok(Self::with_cash(starting_cash))
     }
@@ -137,15 +133,12 @@ impl Portfolio {
 
     /// Positions that have traded or are open, by instrument id.
     pub fn positions(&self) -> impl Iterator<Item = &Position> + '_ {
-        self.positions
-            .iter()
-            .filter(|p| p.fills > 0 || !p.is_flat())
+        self.positions.iter().filter(|p| p.fills > 0 || !p.is_flat())
     }
 
     /// Average entry price of an open position, for display.
     pub fn avg_entry(&self, id: InstrumentId, inst: &Instrument) -> Option<Price> {
-        self.position(id)?
-            .avg_entry(inst.price_scale, inst.qty_scale)
+        self.position(id)?.avg_entry(inst.price_scale, inst.qty_scale)
     }
 
     pub fn starting_cash(&self) -> Notional {

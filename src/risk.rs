@@ -24,9 +24,7 @@ pub use limits::{MAX_ORDERS_PER_SEC_CAP, RiskConfig, SymbolLimits};
 pub use rate::WINDOW_MS as RATE_WINDOW_MS;
 pub use reason::{Rejection, RiskReason};
 
-use crate::domain::{
-    Instrument, InstrumentId, Instruments, Notional, OrderIntent, OrderKind, Price, Qty,
-};
+use crate::domain::{Instrument, InstrumentId, Instruments, Notional, OrderIntent, OrderKind, Price, Qty};
 use kill_switch::KillSwitch;
 use limits::{Limits, QtyLimits, SymbolLimitsExact};
 use rate::RateWindow;
@@ -90,15 +88,8 @@ impl RiskEngine {
             accepted: 0,
         };
         for (id, inst) in instruments.iter() {
-            if let Some((symbol, l)) = cfg
-                .symbols
-                .iter()
-                .find(|(s, _)| s.eq_ignore_ascii_case(&inst.symbol))
-            {
-                for (field, v) in [
-                    ("max-order-qty", &l.max_order_qty),
-                    ("max-position-qty", &l.max_position_qty),
-                ] {
+            if let Some((symbol, l)) = cfg.symbols.iter().find(|(s, _)| s.eq_ignore_ascii_case(&inst.symbol)) {
+                for (field, v) in [("max-order-qty", &l.max_order_qty), ("max-position-qty", &l.max_position_qty)] {
                     if let Some(v) = v
                         && inst.parse_qty(v.trim()).is_err()
                     {
@@ -179,10 +170,7 @@ impl RiskEngine {
 
     /// Rejections per reason, in check order, only reasons that occurred.
     pub fn rejections(&self) -> impl Iterator<Item = (RiskReason, u64)> + '_ {
-        RiskReason::ALL
-            .into_iter()
-            .zip(self.rejected)
-            .filter(|&(_, n)| n > 0)
+        RiskReason::ALL.into_iter().zip(self.rejected).filter(|&(_, n)| n > 0)
     }
 
     /// Orders accepted within the second ending at `now_ms`.
@@ -206,31 +194,18 @@ impl RiskEngine {
         {
             return *st;
         }
-        let qty = self
-            .symbol_limits
-            .get(inst.symbol.as_str())
-            .map(|l| l.at_scale(inst))
-            .unwrap_or_default();
+        let qty = self.symbol_limits.get(inst.symbol.as_str()).map(|l| l.at_scale(inst)).unwrap_or_default();
         match self.slot(id) {
             Some(slot) => {
                 slot.resolved = true;
                 slot.qty = qty;
                 *slot
             }
-            None => InstrumentRisk {
-                resolved: true,
-                qty,
-                stale: false,
-            },
+            None => InstrumentRisk { resolved: true, qty, stale: false },
         }
     }
 
-    fn evaluate(
-        &self,
-        intent: &OrderIntent,
-        ctx: &RiskContext<'_>,
-        st: InstrumentRisk,
-    ) -> Result<(), Rejection> {
+    fn evaluate(&self, intent: &OrderIntent, ctx: &RiskContext<'_>, st: InstrumentRisk) -> Result<(), Rejection> {
         use RiskReason as R;
         let inst = ctx.instrument;
         let l = &self.limits;
@@ -239,42 +214,27 @@ impl RiskEngine {
         }
         let qty = intent.qty;
         if qty.0 <= 0 {
-            return Err(reject(
-                R::InvalidOrder,
-                format!("qty {} must be positive", inst.fmt_qty(qty)),
-            ));
+            return Err(reject(R::InvalidOrder, format!("qty {} must be positive", inst.fmt_qty(qty))));
         }
         let limit = match (intent.kind, intent.limit_price) {
             (OrderKind::Market, _) => None,
             (_, Some(p)) if p.0 > 0 => Some(p),
             (kind, _) => {
-                return Err(reject(
-                    R::InvalidOrder,
-                    format!("{} order needs a positive limit price", kind.as_str()),
-                ));
+                return Err(reject(R::InvalidOrder, format!("{} order needs a positive limit price", kind.as_str())));
             }
         };
 
         if st.stale {
-            return Err(reject(
-                R::StaleMarketData,
-                format!("feed flagged {} stale", inst.symbol),
-            ));
+            return Err(reject(R::StaleMarketData, format!("feed flagged {} stale", inst.symbol)));
         }
         if let Some(after) = l.stale_after_ms {
             match ctx.last_market_data_ms {
                 None => {
-                    return Err(reject(
-                        R::StaleMarketData,
-                        format!("no market data for {} yet", inst.symbol),
-                    ));
+                    return Err(reject(R::StaleMarketData, format!("no market data for {} yet", inst.symbol)));
                 }
                 Some(t) if ctx.now_ms.saturating_sub(t) > after => {
                     let age = ctx.now_ms.saturating_sub(t);
-                    return Err(reject(
-                        R::StaleMarketData,
-                        format!("last market data {age} ms ago > {after} ms"),
-                    ));
+                    return Err(reject(R::StaleMarketData, format!("last market data {age} ms ago > {after} ms")));
                 }
                 Some(_) => {}
             }
@@ -285,62 +245,39 @@ impl RiskEngine {
             (Some(p), _) => p,
             (None, Some(r)) => r,
             (None, None) => {
-                return Err(reject(
-                    R::NoMarketPrice,
-                    "market order needs a last price or mid".into(),
-                ));
+                return Err(reject(R::NoMarketPrice, "market order needs a last price or mid".into()));
             }
         };
         if limit.is_some() && l.price_band_bps.is_some() && reference.is_none() {
-            return Err(reject(
-                R::NoMarketPrice,
-                "price band needs a last price or mid".into(),
-            ));
+            return Err(reject(R::NoMarketPrice, "price band needs a last price or mid".into()));
         }
 
         if let Some(p) = limit
             && inst.tick_size.0 > 0
             && p.0 % inst.tick_size.0 != 0
         {
-            let detail = format!(
-                "price {} not a multiple of tick {}",
-                inst.fmt_price(p),
-                inst.fmt_price(inst.tick_size)
-            );
+            let detail =
+                format!("price {} not a multiple of tick {}", inst.fmt_price(p), inst.fmt_price(inst.tick_size));
             return Err(reject(R::TickSize, detail));
         }
         if inst.step_size.0 > 0 && qty.0 % inst.step_size.0 != 0 {
-            let detail = format!(
-                "qty {} not a multiple of step {}",
-                inst.fmt_qty(qty),
-                inst.fmt_qty(inst.step_size)
-            );
+            let detail = format!("qty {} not a multiple of step {}", inst.fmt_qty(qty), inst.fmt_qty(inst.step_size));
             return Err(reject(R::StepSize, detail));
         }
         if qty < inst.min_qty {
-            let detail = format!(
-                "qty {} < min {}",
-                inst.fmt_qty(qty),
-                inst.fmt_qty(inst.min_qty)
-            );
+            let detail = format!("qty {} < min {}", inst.fmt_qty(qty), inst.fmt_qty(inst.min_qty));
             return Err(reject(R::MinQty, detail));
         }
         let notional = inst.notional(price, qty);
         if notional < inst.min_notional {
-            return Err(reject(
-                R::MinNotional,
-                format!("notional {notional} < min {}", inst.min_notional),
-            ));
+            return Err(reject(R::MinNotional, format!("notional {notional} < min {}", inst.min_notional)));
         }
 
         if let (Some(bps), Some(p), Some(r)) = (l.price_band_bps, limit, reference) {
             let off = (i128::from(p.0) - i128::from(r.0)).abs() * 10_000;
             if off > i128::from(r.0) * i128::from(bps) {
-                let detail = format!(
-                    "price {} more than {bps} bps from reference {}",
-                    inst.fmt_price(p),
-                    inst.fmt_price(r)
-                );
+                let detail =
+                    format!("price {} more than {bps} bps from reference {}", inst.fmt_price(p), inst.fmt_price(r));
                 return Err(reject(R::PriceBand, detail));
             }
         }
@@ -348,53 +285,33 @@ impl RiskEngine {
         if let Some(max) = st.qty.max_order_qty
             && qty > max
         {
-            return Err(reject(
-                R::MaxOrderQty,
-                format!("qty {} > max {}", inst.fmt_qty(qty), inst.fmt_qty(max)),
-            ));
+            return Err(reject(R::MaxOrderQty, format!("qty {} > max {}", inst.fmt_qty(qty), inst.fmt_qty(max))));
         }
         if let Some(max) = l.max_order_notional
             && notional > max
         {
-            return Err(reject(
-                R::MaxOrderNotional,
-                format!("notional {notional} > max {max}"),
-            ));
+            return Err(reject(R::MaxOrderNotional, format!("notional {notional} > max {max}")));
         }
 
         let before = ctx.position_qty.0.saturating_abs();
-        let after = ctx
-            .position_qty
-            .0
-            .saturating_add(intent.side.sign() * qty.0)
-            .saturating_abs();
+        let after = ctx.position_qty.0.saturating_add(intent.side.sign() * qty.0).saturating_abs();
         if after > before {
             if let Some(max) = st.qty.max_position_qty
                 && after > max.0
             {
-                let detail = format!(
-                    "position {} > max {}",
-                    inst.fmt_qty(Qty(after)),
-                    inst.fmt_qty(max)
-                );
+                let detail = format!("position {} > max {}", inst.fmt_qty(Qty(after)), inst.fmt_qty(max));
                 return Err(reject(R::MaxPosition, detail));
             }
             if let Some(max) = l.max_position_notional {
                 let pos = inst.notional(price, Qty(after));
                 if pos > max {
-                    return Err(reject(
-                        R::MaxPosition,
-                        format!("position notional {pos} > max {max}"),
-                    ));
+                    return Err(reject(R::MaxPosition, format!("position notional {pos} > max {max}")));
                 }
             }
             if let Some(max) = l.max_gross_exposure {
                 let gross = ctx.gross_exposure + inst.notional(price, Qty(after - before));
                 if gross > max {
-                    return Err(reject(
-                        R::MaxGrossExposure,
-                        format!("gross exposure {gross} > max {max}"),
-                    ));
+                    return Err(reject(R::MaxGrossExposure, format!("gross exposure {gross} > max {max}")));
                 }
             }
         }
@@ -402,16 +319,10 @@ impl RiskEngine {
         if let Some(max) = l.max_open_orders
             && ctx.open_orders >= max
         {
-            return Err(reject(
-                R::MaxOpenOrders,
-                format!("{} open orders, max {max}", ctx.open_orders),
-            ));
+            return Err(reject(R::MaxOpenOrders, format!("{} open orders, max {max}", ctx.open_orders)));
         }
         if !self.rate.allows(ctx.now_ms) {
-            let detail = format!(
-                "{} orders in the last second",
-                self.rate.in_window(ctx.now_ms)
-            );
+            let detail = format!("{} orders in the last second", self.rate.in_window(ctx.now_ms));
             return Err(reject(R::OrderRate, detail));
         }
         Ok(())

@@ -8,8 +8,7 @@ pub mod ma_cross;
 pub mod rsi_reversion;
 
 use crate::domain::{
-    BookTicker, Candle, InstrumentId, Instruments, Notional, OrderIntent, Price, Qty, Side,
-    StrategyId, Trade,
+    BookTicker, Candle, InstrumentId, Instruments, Notional, OrderIntent, Price, Qty, Side, StrategyId, Trade,
 };
 
 /// What a strategy may read of the portfolio.
@@ -57,21 +56,12 @@ impl StrategyCtx<'_> {
 
 /// Resolves a strategy's `symbol` and parses its `qty` at that instrument's
 /// scale; the error names the field and the value.
-pub fn resolve_order_qty(
-    instruments: &Instruments,
-    symbol: &str,
-    qty: &str,
-) -> Result<(InstrumentId, Qty), String> {
-    let id = instruments
-        .by_name(symbol)
-        .ok_or_else(|| format!("symbol {symbol:?}: unknown instrument"))?;
+pub fn resolve_order_qty(instruments: &Instruments, symbol: &str, qty: &str) -> Result<(InstrumentId, Qty), String> {
+    let id = instruments.by_name(symbol).ok_or_else(|| format!("symbol {symbol:?}: unknown instrument"))?;
     let inst = instruments.get(id);
-    let q = inst.parse_qty(qty).map_err(|e| {
-        format!(
-            "qty {qty:?}: {e} ({} quantities have {} decimals)",
-            inst.symbol, inst.qty_scale
-        )
-    })?;
+    let q = inst
+        .parse_qty(qty)
+        .map_err(|e| format!("qty {qty:?}: {e} ({} quantities have {} decimals)", inst.symbol, inst.qty_scale))?;
     if q.0 <= 0 {
         return Err(format!("qty {qty:?}: must be positive"));
     }

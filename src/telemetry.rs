@@ -4,4 +4,4 @@
 pub mod latency;
 pub mod logging;
 
-pub use latency::{mono_ns, wall_ns, LatencyHistograms, LatencyStats, Stage};
+pub use latency::{LatencyHistograms, LatencyStats, Stage, mono_ns, wall_ns};

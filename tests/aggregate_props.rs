@@ -7,9 +7,7 @@
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use tickdesk::aggregate::{AggregateStats, Aggregator, AggregatorConfig, TickOutcome};
-use tickdesk::domain::{
-    Candle, Instrument, InstrumentId, Notional, Price, Qty, Timeframe, Trade, Venue,
-};
+use tickdesk::domain::{Candle, Instrument, InstrumentId, Notional, Price, Qty, Timeframe, Trade, Venue};
 
 const DAY: i64 = 86_400_000;
 
@@ -42,9 +40,7 @@ fn naive_apply(tfs: &[Timeframe], ticks: &[T]) -> (Vec<T>, Vec<bool>) {
     let mut dropped = Vec::new();
     for &t in ticks {
         let latest = applied.iter().map(|a| a.time).max();
-        let limit = latest.map_or(i64::MIN, |l| {
-            tfs.iter().map(|&tf| bucket(tf, l)).max().unwrap()
-        });
+        let limit = latest.map_or(i64::MIN, |l| tfs.iter().map(|&tf| bucket(tf, l)).max().unwrap());
         dropped.push(t.time < limit);
         if t.time >= limit {
             applied.push(t);
@@ -73,21 +69,10 @@ fn naive_reorder(ticks: &[T], w: i64) -> Vec<Reached> {
     let mut released = i64::MIN;
     for (n, &t) in ticks.iter().enumerate() {
         if t.time < released {
-            out.push(Reached {
-                tick: t,
-                bypassed: true,
-                late: true,
-            });
+            out.push(Reached { tick: t, bypassed: true, late: true });
             continue;
         }
-        held.push((
-            n,
-            Reached {
-                tick: t,
-                bypassed: false,
-                late: t.time < newest,
-            },
-        ));
+        held.push((n, Reached { tick: t, bypassed: false, late: t.time < newest }));
         newest = newest.max(t.time);
         held.sort_by_key(|&(n, r)| (r.tick.time, n));
         while held.first().is_some_and(|(_, r)| r.tick.time <= newest - w) {
@@ -109,10 +94,7 @@ fn naive_candles(tfs: &[Timeframe], applied: &[T]) -> BTreeMap<Key, Candle> {
     let mut groups: BTreeMap<Key, Vec<T>> = BTreeMap::new();
     for &t in applied {
         for &tf in tfs {
-            groups
-                .entry((t.sym, tf, bucket(tf, t.time)))
-                .or_default()
-                .push(t);
+            groups.entry((t.sym, tf, bucket(tf, t.time))).or_default().push(t);
         }
     }
     groups
@@ -129,9 +111,7 @@ fn naive_candles(tfs: &[Timeframe], applied: &[T]) -> BTreeMap<Key, Candle> {
                 low: Price(ts.iter().map(|t| t.price).min().unwrap()),
                 close: Price(ts.iter().rev().find(|t| t.time == max_t).unwrap().price),
                 volume: Qty(ts.iter().map(|t| t.qty).sum()),
-                quote_volume: ts.iter().fold(Notional::ZERO, |s, t| {
-                    s + inst.notional(Price(t.price), Qty(t.qty))
-                }),
+                quote_volume: ts.iter().fold(Notional::ZERO, |s, t| s + inst.notional(Price(t.price), Qty(t.qty))),
                 trades: ts.len() as u64,
             };
             (k, c)
@@ -149,11 +129,7 @@ struct Run {
 const SYMBOLS: [u32; 2] = [0, 2];
 
 fn run(tfs: &[Timeframe], window: u64, ticks: &[T]) -> Run {
-    let cfg = AggregatorConfig {
-        timeframes: tfs.to_vec(),
-        reorder_window_ms: window,
-        history: 8,
-    };
+    let cfg = AggregatorConfig { timeframes: tfs.to_vec(), reorder_window_ms: window, history: 8 };
     let mut a = Aggregator::new(&cfg).unwrap();
     let inst = instrument();
     let mut closed = Vec::new();
@@ -179,15 +155,8 @@ fn run(tfs: &[Timeframe], window: u64, ticks: &[T]) -> Run {
         let prev = candles.insert((c.instrument.0, c.timeframe, c.open_time_ms), c);
         assert!(prev.is_none(), "two candles for one bucket: {c:?}");
     }
-    let stats = SYMBOLS
-        .into_iter()
-        .map(|s| (s, a.symbol_stats(InstrumentId(s))))
-        .collect();
-    Run {
-        candles,
-        stats,
-        outcomes,
-    }
+    let stats = SYMBOLS.into_iter().map(|s| (s, a.symbol_stats(InstrumentId(s)))).collect();
+    Run { candles, stats, outcomes }
 }
 
 /// The naive model's candles and counters for one symbol's ticks.
@@ -195,13 +164,7 @@ fn naive(tfs: &[Timeframe], window: u64, ticks: &[T]) -> (BTreeMap<Key, Candle>,
     if window == 0 {
         let (applied, dropped) = naive_apply(tfs, ticks);
         let n = dropped.iter().filter(|&&d| d).count() as u64;
-        return (
-            naive_candles(tfs, &applied),
-            AggregateStats {
-                out_of_order_dropped: n,
-                ..Default::default()
-            },
-        );
+        return (naive_candles(tfs, &applied), AggregateStats { out_of_order_dropped: n, ..Default::default() });
     }
     let reached = naive_reorder(ticks, window as i64);
     let order: Vec<T> = reached.iter().map(|r| r.tick).collect();
@@ -228,18 +191,8 @@ fn check(tfs: &[Timeframe], window: u64, ticks: &[T]) -> Result<(), TestCaseErro
     for (k, w) in &want {
         prop_assert_eq!(got.candles.get(k), Some(w), "candle {:?}", k);
     }
-    let dropped = got
-        .outcomes
-        .iter()
-        .filter(|&&o| o == TickOutcome::DroppedLate)
-        .count() as u64;
-    prop_assert_eq!(
-        dropped,
-        got.stats
-            .values()
-            .map(|s| s.out_of_order_dropped)
-            .sum::<u64>()
-    );
+    let dropped = got.outcomes.iter().filter(|&&o| o == TickOutcome::DroppedLate).count() as u64;
+    prop_assert_eq!(dropped, got.stats.values().map(|s| s.out_of_order_dropped).sum::<u64>());
     if window == 0 {
         prop_assert!(!got.outcomes.contains(&TickOutcome::Buffered));
     }
@@ -260,26 +213,13 @@ fn step() -> impl Strategy<Value = i64> {
 
 fn ticks() -> impl Strategy<Value = Vec<T>> {
     let start = prop_oneof![Just(0i64), -10 * DAY..10 * DAY, Just(1_704_067_200_000i64)];
-    let steps = prop::collection::vec(
-        (
-            step(),
-            prop::bool::weighted(0.3),
-            1i64..1_000_000,
-            0i64..10_000,
-        ),
-        0..120,
-    );
+    let steps = prop::collection::vec((step(), prop::bool::weighted(0.3), 1i64..1_000_000, 0i64..10_000), 0..120);
     (start, steps).prop_map(|(mut time, steps)| {
         steps
             .into_iter()
             .map(|(d, other, price, qty)| {
                 time += d;
-                T {
-                    sym: if other { 2 } else { 0 },
-                    time,
-                    price,
-                    qty,
-                }
+                T { sym: if other { 2 } else { 0 }, time, price, qty }
             })
             .collect()
     })
@@ -317,24 +257,12 @@ proptest! {
 fn reorder_window_saves_late_ticks_across_a_boundary() {
     let ticks: Vec<T> = [(900, 1), (1_050, 2), (950, 3), (1_400, 4)]
         .into_iter()
-        .map(|(time, price)| T {
-            sym: 0,
-            time,
-            price,
-            qty: 1,
-        })
+        .map(|(time, price)| T { sym: 0, time, price, qty: 1 })
         .collect();
     let without = run(&[Timeframe::S1], 0, &ticks);
     assert_eq!(without.stats[&0].out_of_order_dropped, 1);
     let with = run(&[Timeframe::S1], 200, &ticks);
-    assert_eq!(
-        with.stats[&0],
-        AggregateStats {
-            out_of_order_dropped: 0,
-            reorder_saved: 1,
-            reorder_unsaved: 0
-        }
-    );
+    assert_eq!(with.stats[&0], AggregateStats { out_of_order_dropped: 0, reorder_saved: 1, reorder_unsaved: 0 });
     assert_eq!(with.candles[&(0, Timeframe::S1, 0)].trades, 2);
     check(&[Timeframe::S1], 200, &ticks).unwrap();
     check(&[Timeframe::S1], 0, &ticks).unwrap();

@@ -50,13 +50,7 @@ fn assert_same_strictness(bytes: &[u8]) -> Result<(), TestCaseError> {
     );
     let decoded = BinanceDecoder::default().decode(bytes);
     let bad_json = matches!(&decoded, Err(e) if e.reason == Malformed::BadJson);
-    prop_assert_eq!(
-        !bad_json,
-        serde_ok,
-        "decode vs serde_json on {:?}: {:?}",
-        String::from_utf8_lossy(bytes),
-        decoded
-    );
+    prop_assert_eq!(!bad_json, serde_ok, "decode vs serde_json on {:?}: {:?}", String::from_utf8_lossy(bytes), decoded);
     Ok(())
 }
 
@@ -71,10 +65,7 @@ enum Edit {
 
 fn edit() -> impl Strategy<Value = Edit> {
     // Bytes that matter to JSON, plus a few that never should appear.
-    let byte = prop_oneof![
-        select(b"{}[]\",:\\ \t\n\r0123456789-+.eEtrufalsn\x00\x1f\x7f".to_vec()),
-        any::<u8>(),
-    ];
+    let byte = prop_oneof![select(b"{}[]\",:\\ \t\n\r0123456789-+.eEtrufalsn\x00\x1f\x7f".to_vec()), any::<u8>(),];
     prop_oneof![
         (any::<usize>(), byte.clone()).prop_map(|(i, b)| Edit::Replace(i, b)),
         (any::<usize>(), byte).prop_map(|(i, b)| Edit::Insert(i, b)),
@@ -104,17 +95,7 @@ fn json_text() -> impl Strategy<Value = String> {
     let ws = select(vec!["", "", "", " ", "\n  ", "\t", "\r\n"]);
     let string = prop_oneof![
         "[a-zA-Z0-9@._ ]{0,20}",
-        select(vec![
-            "\\\"",
-            "\\\\",
-            "\\n",
-            "\\u00e9",
-            "\\ud83d\\ude00",
-            "é",
-            "😀",
-            "\\/"
-        ])
-        .prop_map(String::from),
+        select(vec!["\\\"", "\\\\", "\\n", "\\u00e9", "\\ud83d\\ude00", "é", "😀", "\\/"]).prop_map(String::from),
     ]
     .prop_map(|s| format!("\"{s}\""));
     let number = prop_oneof![
@@ -123,11 +104,7 @@ fn json_text() -> impl Strategy<Value = String> {
         (any::<i32>(), 0u32..1000, -30i32..30).prop_map(|(a, b, e)| format!("{a}.{b}e{e}")),
         select(vec!["0", "-0", "0.5", "1E+2", "12345678901234567890123"]).prop_map(String::from),
     ];
-    let leaf = prop_oneof![
-        string.clone(),
-        number,
-        select(vec!["true", "false", "null"]).prop_map(String::from)
-    ];
+    let leaf = prop_oneof![string.clone(), number, select(vec!["true", "false", "null"]).prop_map(String::from)];
     let key = prop_oneof![
         select(vec![
             "e",
@@ -159,28 +136,14 @@ fn json_text() -> impl Strategy<Value = String> {
     ];
     leaf.prop_recursive(4, 48, 6, move |inner| {
         prop_oneof![
-            (
-                prop::collection::vec((inner.clone(), ws.clone()), 0..6),
-                ws.clone()
-            )
-                .prop_map(|(items, w)| {
-                    let body: Vec<String> = items
-                        .into_iter()
-                        .map(|(v, w2)| format!("{w2}{v}{w2}"))
-                        .collect();
-                    format!("[{w}{}]", body.join(","))
-                }),
-            (
-                prop::collection::vec((key.clone(), inner, ws.clone()), 0..8),
-                ws.clone()
-            )
-                .prop_map(|(items, w)| {
-                    let body: Vec<String> = items
-                        .into_iter()
-                        .map(|(k, v, w2)| format!("{w2}{k}{w2}:{w2}{v}"))
-                        .collect();
-                    format!("{{{w}{}}}", body.join(","))
-                }),
+            (prop::collection::vec((inner.clone(), ws.clone()), 0..6), ws.clone()).prop_map(|(items, w)| {
+                let body: Vec<String> = items.into_iter().map(|(v, w2)| format!("{w2}{v}{w2}")).collect();
+                format!("[{w}{}]", body.join(","))
+            }),
+            (prop::collection::vec((key.clone(), inner, ws.clone()), 0..8), ws.clone()).prop_map(|(items, w)| {
+                let body: Vec<String> = items.into_iter().map(|(k, v, w2)| format!("{w2}{k}{w2}:{w2}{v}")).collect();
+                format!("{{{w}{}}}", body.join(","))
+            }),
         ]
     })
 }
@@ -349,10 +312,7 @@ fn reference_parse(s: &str, scale: u8) -> Option<Price> {
         _ => (false, s),
     };
     let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if int.is_empty()
-        || !int.bytes().all(|c| c.is_ascii_digit())
-        || !frac.bytes().all(|c| c.is_ascii_digit())
-    {
+    if int.is_empty() || !int.bytes().all(|c| c.is_ascii_digit()) || !frac.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
     let frac = frac.trim_end_matches('0');

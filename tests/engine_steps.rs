@@ -6,7 +6,7 @@ use tickdesk::domain::{
     BookTicker, FilterStrings, Instrument, InstrumentId, Instruments, MarketEvent, OrderIntent, Price, Qty, Side,
     StrategyId, Trade, Venue,
 };
-use tickdesk::engine::{build_engine, Command, Engine, Event, EventKind, Stamp};
+use tickdesk::engine::{Command, Engine, Event, EventKind, Stamp, build_engine};
 use tickdesk::sim::Generator;
 
 const BTC: InstrumentId = InstrumentId(0);
@@ -131,7 +131,10 @@ fn trades_close_candles_on_rollover_and_finish_closes_the_rest() {
     }
     let closed: Vec<_> = e.drain_candles().collect();
     assert_eq!(closed.len(), 2, "two 1s candles closed: {closed:?}");
-    assert_eq!((closed[0].open, closed[0].high, closed[0].close, closed[0].trades), (Price(100), Price(120), Price(120), 2));
+    assert_eq!(
+        (closed[0].open, closed[0].high, closed[0].close, closed[0].trades),
+        (Price(100), Price(120), Price(120), 2)
+    );
     e.finish();
     let rest: Vec<_> = e.drain_candles().collect();
     assert_eq!(rest.len(), 6, "the open 1s candle and one per longer timeframe");

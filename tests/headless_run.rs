@@ -39,13 +39,25 @@ fn headless_over_real_binance_spot_file() {
     assert_eq!(s["events"]["depth_snapshot"], 1);
     assert_eq!(s["events"]["malformed"], 0);
     assert_eq!(s["dropped"], 0);
-    for key in ["out_of_order_dropped", "candles_closed", "orders", "risk_rejections", "positions", "pnl", "latency_ns", "events_per_sec"] {
+    for key in [
+        "out_of_order_dropped",
+        "candles_closed",
+        "orders",
+        "risk_rejections",
+        "positions",
+        "pnl",
+        "latency_ns",
+        "events_per_sec",
+    ] {
         assert!(!s[key].is_null(), "summary lacks {key}");
     }
-    for stage in ["receive_to_decoded", "decoded_to_aggregated", "aggregated_to_signal", "tick_to_order"] {
+    for stage in ["receive_to_decoded", "decoded_to_engine", "engine_to_aggregated", "aggregated_to_signal", "tick_to_order"] {
         assert!(s["latency_ns"][stage]["p99"].is_u64(), "latency_ns.{stage}");
     }
-    assert!(s["latency_ns"]["decoded_to_aggregated"]["count"].as_u64().unwrap() >= 9757 - s["out_of_order_dropped"].as_u64().unwrap());
+    assert!(
+        s["latency_ns"]["engine_to_aggregated"]["count"].as_u64().unwrap()
+            >= 9757 - s["out_of_order_dropped"].as_u64().unwrap()
+    );
     assert!(s["pnl"]["realized"].is_string());
 
     // The CSV: header, then per timeframe every accepted trade counted once.
@@ -62,7 +74,8 @@ fn headless_over_real_binance_spot_file() {
         for p in &f[3..8] {
             assert_eq!(p.split('.').nth(1).map(str::len), Some(8), "{l}");
         }
-        let (o, h, lo, c): (f64, f64, f64, f64) = (f[3].parse().unwrap(), f[4].parse().unwrap(), f[5].parse().unwrap(), f[6].parse().unwrap());
+        let (o, h, lo, c): (f64, f64, f64, f64) =
+            (f[3].parse().unwrap(), f[4].parse().unwrap(), f[5].parse().unwrap(), f[6].parse().unwrap());
         assert!(h >= o.max(c) && lo <= o.min(c), "{l}");
         *trades_per_tf.entry(f[1].to_string()).or_default() += f[8].parse::<u64>().unwrap();
         rows += 1;

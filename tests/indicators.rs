@@ -6,9 +6,7 @@
 
 use proptest::prelude::*;
 use tickdesk::domain::{Candle, InstrumentId, Notional, Price, Qty, Timeframe};
-use tickdesk::indicators::{
-    Atr, Bollinger, Ema, Hlc, Indicator, IndicatorError, Macd, Rsi, Sma, Vwap,
-};
+use tickdesk::indicators::{Atr, Bollinger, Ema, Hlc, Indicator, IndicatorError, Macd, Rsi, Sma, Vwap};
 
 /// `a` and `b` agree within 1e-9 relative to the larger of them and `mag`
 /// (the size of the inputs, for results that are differences near zero).
@@ -34,11 +32,7 @@ fn naive_ema_f(xs: &[f64], n: usize) -> Option<f64> {
     let seed = xs[..n].iter().sum::<f64>() / n as f64;
     let later = &xs[n..];
     let k = later.len() as i32;
-    let weighted: f64 = later
-        .iter()
-        .enumerate()
-        .map(|(j, &x)| a * (1.0 - a).powi(k - 1 - j as i32) * x)
-        .sum();
+    let weighted: f64 = later.iter().enumerate().map(|(j, &x)| a * (1.0 - a).powi(k - 1 - j as i32) * x).sum();
     Some((1.0 - a).powi(k) * seed + weighted)
 }
 
@@ -56,11 +50,7 @@ fn naive_wilder(xs: &[f64], n: usize) -> Option<f64> {
     let seed = xs[..n].iter().sum::<f64>() / n as f64;
     let later = &xs[n..];
     let k = later.len() as i32;
-    let weighted: f64 = later
-        .iter()
-        .enumerate()
-        .map(|(j, &x)| a * (1.0 - a).powi(k - 1 - j as i32) * x)
-        .sum();
+    let weighted: f64 = later.iter().enumerate().map(|(j, &x)| a * (1.0 - a).powi(k - 1 - j as i32) * x).sum();
     Some((1.0 - a).powi(k) * seed + weighted)
 }
 
@@ -69,11 +59,7 @@ fn naive_rsi(xs: &[i64], n: usize) -> Option<f64> {
     let gains: Vec<f64> = changes.iter().map(|&c| c.max(0) as f64).collect();
     let losses: Vec<f64> = changes.iter().map(|&c| (-c).max(0) as f64).collect();
     let (g, l) = (naive_wilder(&gains, n)?, naive_wilder(&losses, n)?);
-    Some(if g == 0.0 && l == 0.0 {
-        50.0
-    } else {
-        100.0 * g / (g + l)
-    })
+    Some(if g == 0.0 && l == 0.0 { 50.0 } else { 100.0 * g / (g + l) })
 }
 
 /// MACD line, signal and histogram from the EMA closed forms.
@@ -92,10 +78,7 @@ fn naive_bands(xs: &[i64], n: usize) -> Option<(f64, f64)> {
     let s: i128 = w.iter().map(|&x| i128::from(x)).sum();
     let nn = n as i128;
     let num: i128 = w.iter().map(|&x| (nn * i128::from(x) - s).pow(2)).sum();
-    Some((
-        s as f64 / n as f64,
-        (num as f64).sqrt() / (n as f64).powf(1.5),
-    ))
+    Some((s as f64 / n as f64, (num as f64).sqrt() / (n as f64).powf(1.5)))
 }
 
 fn true_ranges(bars: &[Hlc]) -> Vec<f64> {
@@ -104,9 +87,7 @@ fn true_ranges(bars: &[Hlc]) -> Vec<f64> {
         .map(|(i, b)| {
             let hl = (b.high - b.low) as f64;
             match i.checked_sub(1).map(|p| bars[p].close as f64) {
-                Some(pc) => hl
-                    .max((b.high as f64 - pc).abs())
-                    .max((b.low as f64 - pc).abs()),
+                Some(pc) => hl.max((b.high as f64 - pc).abs()).max((b.low as f64 - pc).abs()),
                 None => hl,
             }
         })
@@ -251,9 +232,8 @@ proptest! {
 
 /// Closes of the classic 14-period Wilder RSI worked example, in cents.
 const WILDER_CLOSES: [i64; 33] = [
-    4434, 4409, 4415, 4361, 4433, 4483, 4510, 4542, 4584, 4608, 4589, 4603, 4561, 4628, 4628, 4600,
-    4603, 4641, 4622, 4564, 4621, 4625, 4571, 4645, 4578, 4535, 4403, 4418, 4422, 4457, 4342, 4266,
-    4313,
+    4434, 4409, 4415, 4361, 4433, 4483, 4510, 4542, 4584, 4608, 4589, 4603, 4561, 4628, 4628, 4600, 4603, 4641, 4622,
+    4564, 4621, 4625, 4571, 4645, 4578, 4535, 4403, 4418, 4422, 4457, 4342, 4266, 4313,
 ];
 
 #[test]
@@ -261,14 +241,11 @@ fn rsi_reproduces_the_wilder_worked_example() {
     // Exact arithmetic; published tables that round the averages at every
     // step print 70.53 for the first value instead of 70.46.
     let want = [
-        70.46, 66.25, 66.48, 69.35, 66.29, 57.92, 62.88, 63.21, 56.01, 62.34, 54.67, 50.39, 40.02,
-        41.49, 41.90, 45.50, 37.32, 33.09, 37.79,
+        70.46, 66.25, 66.48, 69.35, 66.29, 57.92, 62.88, 63.21, 56.01, 62.34, 54.67, 50.39, 40.02, 41.49, 41.90, 45.50,
+        37.32, 33.09, 37.79,
     ];
     let mut rsi = Rsi::new(14).unwrap();
-    let got: Vec<f64> = WILDER_CLOSES
-        .iter()
-        .filter_map(|&c| rsi.update(c))
-        .collect();
+    let got: Vec<f64> = WILDER_CLOSES.iter().filter_map(|&c| rsi.update(c)).collect();
     assert_eq!(got.len(), want.len());
     for (g, w) in got.iter().zip(want) {
         assert!((g - w).abs() < 0.005, "{g} vs {w}");
@@ -300,11 +277,7 @@ fn small_series_by_hand() {
 
     // The textbook population σ example: mean 5, σ 2.
     let mut bb = Bollinger::new(8, 2.0).unwrap();
-    let b = [2, 4, 4, 4, 5, 5, 7, 9]
-        .into_iter()
-        .filter_map(|x| bb.update(x))
-        .last()
-        .unwrap();
+    let b = [2, 4, 4, 4, 5, 5, 7, 9].into_iter().filter_map(|x| bb.update(x)).last().unwrap();
     assert_eq!((b.lower, b.middle, b.upper, b.sigma), (1.0, 5.0, 9.0, 2.0));
 
     // (10·1 + 20·3) / 4 = 17.5, in raw price units.
@@ -317,8 +290,7 @@ fn small_series_by_hand() {
 
     // TR: 4 (h−l), 7 (h − prev close 10 → 17−10), 6 (prev close 14 − low 8).
     let mut atr = Atr::new(2).unwrap();
-    let bars =
-        [(12, 8, 10), (17, 13, 14), (12, 8, 9)].map(|(high, low, close)| Hlc { high, low, close });
+    let bars = [(12, 8, 10), (17, 13, 14), (12, 8, 9)].map(|(high, low, close)| Hlc { high, low, close });
     let got: Vec<_> = bars.into_iter().map(|b| atr.update(b)).collect();
     assert_eq!(got, [None, Some(5.5), Some(5.75)]);
 
@@ -356,11 +328,7 @@ fn reset_forgets_everything() {
     let mut macd = Macd::new(2, 3, 2).unwrap();
     let mut bb = Bollinger::new(3, 2.0).unwrap();
     let mut atr = Atr::new(2).unwrap();
-    let hlc = |x: i64| Hlc {
-        high: x + 1,
-        low: x - 2,
-        close: x,
-    };
+    let hlc = |x: i64| Hlc { high: x + 1, low: x - 2, close: x };
     let mut run = |reset: bool| {
         if reset {
             sma.reset();
@@ -376,14 +344,7 @@ fn reset_forgets_everything() {
         for &x in &xs {
             out.push(format!(
                 "{:?}",
-                (
-                    sma.update(x),
-                    ema.update(x),
-                    rsi.update(x),
-                    macd.update(x),
-                    bb.update(x),
-                    atr.update(hlc(x))
-                )
+                (sma.update(x), ema.update(x), rsi.update(x), macd.update(x), bb.update(x), atr.update(hlc(x)))
             ));
         }
         out
@@ -401,10 +362,7 @@ fn bollinger_survives_extreme_mantissas_and_recovers_exactness() {
         }
     }
     let b = bb.value().unwrap();
-    assert!(
-        close(b.middle, 2.0, 0.0) && close(b.sigma, (2.0f64 / 3.0).sqrt(), 0.0),
-        "{b:?}"
-    );
+    assert!(close(b.middle, 2.0, 0.0) && close(b.sigma, (2.0f64 / 3.0).sqrt(), 0.0), "{b:?}");
 
     // An outlier first, then prices near 10^17 moving by units: once the
     // outlier has left the window, σ is exact again (f64 sums would give noise).
@@ -423,27 +381,12 @@ fn bollinger_survives_extreme_mantissas_and_recovers_exactness() {
 
 #[test]
 fn bad_parameters_are_refused() {
-    assert_eq!(
-        Sma::new(0).unwrap_err(),
-        IndicatorError::ZeroPeriod { name: "SMA" }
-    );
+    assert_eq!(Sma::new(0).unwrap_err(), IndicatorError::ZeroPeriod { name: "SMA" });
     assert!(Ema::new(0).is_err() && Rsi::new(0).is_err() && Atr::new(0).is_err());
-    assert_eq!(
-        Macd::new(26, 12, 9).unwrap_err(),
-        IndicatorError::FastNotShorter { fast: 26, slow: 12 }
-    );
-    assert_eq!(
-        Macd::new(12, 12, 9).unwrap_err(),
-        IndicatorError::FastNotShorter { fast: 12, slow: 12 }
-    );
+    assert_eq!(Macd::new(26, 12, 9).unwrap_err(), IndicatorError::FastNotShorter { fast: 26, slow: 12 });
+    assert_eq!(Macd::new(12, 12, 9).unwrap_err(), IndicatorError::FastNotShorter { fast: 12, slow: 12 });
     assert!(Macd::new(0, 12, 9).is_err() && Macd::new(12, 26, 0).is_err());
-    assert_eq!(
-        Bollinger::new(20, -1.0).unwrap_err(),
-        IndicatorError::BadWidth(-1.0)
-    );
+    assert_eq!(Bollinger::new(20, -1.0).unwrap_err(), IndicatorError::BadWidth(-1.0));
     assert!(Bollinger::new(20, f64::NAN).is_err());
-    assert_eq!(
-        Sma::new(0).unwrap_err().to_string(),
-        "SMA period must be at least 1, got 0"
-    );
+    assert_eq!(Sma::new(0).unwrap_err().to_string(), "SMA period must be at least 1, got 0");
 }

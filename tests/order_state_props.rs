@@ -5,8 +5,8 @@
 use proptest::prelude::*;
 use std::collections::HashMap;
 use tickdesk::domain::{
-    BookTicker, Instrument, InstrumentId, Instruments, Liquidity, Order, OrderId, OrderIntent,
-    OrderKind, OrderState, Price, Qty, Side, StrategyId, TimeInForce, Trade, Venue,
+    BookTicker, Instrument, InstrumentId, Instruments, Liquidity, Order, OrderId, OrderIntent, OrderKind, OrderState,
+    Price, Qty, Side, StrategyId, TimeInForce, Trade, Venue,
 };
 use tickdesk::route::{Orders, PaperConfig, PaperRouter, Report};
 
@@ -24,27 +24,11 @@ fn inst() -> Instrument {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Submit {
-        kind: OrderKind,
-        side: Side,
-        qty: i64,
-        price: i64,
-        tif: TimeInForce,
-        expire: Option<i64>,
-    },
+    Submit { kind: OrderKind, side: Side, qty: i64, price: i64, tif: TimeInForce, expire: Option<i64> },
     Cancel(usize),
     CancelAll,
-    Book {
-        bid: i64,
-        spread: i64,
-        bid_qty: i64,
-        ask_qty: i64,
-    },
-    Trade {
-        price: i64,
-        qty: i64,
-        buyer_is_maker: bool,
-    },
+    Book { bid: i64, spread: i64, bid_qty: i64, ask_qty: i64 },
+    Trade { price: i64, qty: i64, buyer_is_maker: bool },
     Time,
 }
 
@@ -88,11 +72,7 @@ impl World {
     fn absorb(&mut self, out: &mut Vec<Report>) -> Result<(), TestCaseError> {
         for r in out.drain(..) {
             let id = r.order_id();
-            prop_assert!(
-                !self.done.contains_key(&id),
-                "report {r:?} after terminal {:?}",
-                self.done.get(&id)
-            );
+            prop_assert!(!self.done.contains_key(&id), "report {r:?} after terminal {:?}", self.done.get(&id));
             if let Report::Fill(f) = r {
                 prop_assert!(f.qty.0 > 0);
                 *self.filled.entry(id).or_default() += f.qty.0;
@@ -116,11 +96,7 @@ impl World {
 }
 
 fn run(latency: u64, steps: &[(Op, i64)]) -> Result<(), TestCaseError> {
-    let cfg = PaperConfig {
-        latency_ms: latency,
-        slippage_ticks: 1,
-        ..PaperConfig::default()
-    };
+    let cfg = PaperConfig { latency_ms: latency, slippage_ticks: 1, ..PaperConfig::default() };
     let mut w = World {
         router: PaperRouter::new(&cfg).map_err(TestCaseError::fail)?,
         store: Orders::with_history(10_000, 16),
@@ -138,14 +114,7 @@ fn run(latency: u64, steps: &[(Op, i64)]) -> Result<(), TestCaseError> {
         w.router.on_time(now, &w.table, &mut out);
         w.absorb(&mut out)?;
         match *op {
-            Op::Submit {
-                kind,
-                side,
-                qty,
-                price,
-                tif,
-                expire,
-            } => {
+            Op::Submit { kind, side, qty, price, tif, expire } => {
                 let id = OrderId(w.ids.len() as u64 + 1);
                 let intent = OrderIntent {
                     instrument: ID,
@@ -159,9 +128,7 @@ fn run(latency: u64, steps: &[(Op, i64)]) -> Result<(), TestCaseError> {
                     expire_after_ms: expire,
                 };
                 let order = Order::new(id, intent, now);
-                w.store
-                    .insert(order.clone(), &inst)
-                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                w.store.insert(order.clone(), &inst).map_err(|e| TestCaseError::fail(e.to_string()))?;
                 w.ids.push(id);
                 w.router.submit(&order, &inst, now, &mut out);
             }
@@ -174,12 +141,7 @@ fn run(latency: u64, steps: &[(Op, i64)]) -> Result<(), TestCaseError> {
                 }
             }
             Op::CancelAll => w.router.cancel_all(now, &mut out),
-            Op::Book {
-                bid,
-                spread,
-                bid_qty,
-                ask_qty,
-            } => {
+            Op::Book { bid, spread, bid_qty, ask_qty } => {
                 let b = BookTicker {
                     instrument: ID,
                     update_id: 0,
@@ -193,11 +155,7 @@ fn run(latency: u64, steps: &[(Op, i64)]) -> Result<(), TestCaseError> {
                 w.router.on_book(&b, &w.table, now, &mut out);
                 prop_assert!(out.is_empty(), "a book top alone fills nothing: {out:?}");
             }
-            Op::Trade {
-                price,
-                qty,
-                buyer_is_maker,
-            } => {
+            Op::Trade { price, qty, buyer_is_maker } => {
                 let t = Trade {
                     instrument: ID,
                     trade_id: 0,
@@ -230,16 +188,8 @@ fn run(latency: u64, steps: &[(Op, i64)]) -> Result<(), TestCaseError> {
         }
         w.absorb(&mut out)?;
         // The venue and the store agree on what is open.
-        let working = w
-            .store
-            .open()
-            .filter(|o| o.state != OrderState::New)
-            .count();
-        let in_flight = w
-            .store
-            .open()
-            .filter(|o| o.state == OrderState::New)
-            .count();
+        let working = w.store.open().filter(|o| o.state != OrderState::New).count();
+        let in_flight = w.store.open().filter(|o| o.state == OrderState::New).count();
         prop_assert_eq!(w.router.resting_count(), working);
         prop_assert_eq!(w.router.pending_count(), in_flight);
     }

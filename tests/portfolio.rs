@@ -3,8 +3,7 @@
 
 use proptest::prelude::*;
 use tickdesk::domain::{
-    Fill, Instrument, InstrumentId, Liquidity, Notional, OrderId, Price, Qty, Side, StrategyId,
-    Venue,
+    Fill, Instrument, InstrumentId, Liquidity, Notional, OrderId, Price, Qty, Side, StrategyId, Venue,
 };
 use tickdesk::portfolio::{Portfolio, PortfolioConfig};
 use tickdesk::strategy::PortfolioView;
@@ -14,11 +13,7 @@ const ETH: InstrumentId = InstrumentId(1);
 
 /// Price scale 2, qty scale 3.
 fn inst(symbol: &str) -> Instrument {
-    Instrument {
-        price_scale: 2,
-        qty_scale: 3,
-        ..Instrument::with_defaults(Venue::BinanceSpot, symbol)
-    }
+    Instrument { price_scale: 2, qty_scale: 3, ..Instrument::with_defaults(Venue::BinanceSpot, symbol) }
 }
 
 fn px(s: &str) -> Price {
@@ -48,10 +43,7 @@ fn fill(id: InstrumentId, side: Side, qty: &str, price: &str, fee: &str) -> Fill
 }
 
 fn book() -> Portfolio {
-    Portfolio::new(&PortfolioConfig {
-        starting_cash: "10000".into(),
-    })
-    .expect("test fixture")
+    Portfolio::new(&PortfolioConfig { starting_cash: "10000".into() }).expect("test fixture")
 }
 
 #[test]
@@ -64,10 +56,7 @@ fn partial_closes_realize_fifo_lots_exactly() {
     // Sell 1.5 @ 120: 1 × (120 − 100) + 0.5 × (120 − 110) = 25.
     p.apply_fill(&fill(BTC, Side::Sell, "1.5", "120.00", "0.18"), &b);
     let pos = p.position(BTC).unwrap();
-    assert_eq!(
-        (pos.qty, pos.realized, pos.cost),
-        (q("0.5"), n("25"), n("55"))
-    );
+    assert_eq!((pos.qty, pos.realized, pos.cost), (q("0.5"), n("25"), n("55")));
     assert_eq!(p.lot_count(BTC), 1);
     assert_eq!(p.avg_entry(BTC, &b), Some(px("110.00")));
     // Before any market mark, the first fill's price (100) is the mark: 0.5 × 100 − 55.
@@ -89,10 +78,7 @@ fn flips_through_zero_close_everything_then_open_the_rest() {
     // Sell 3 @ 90: realize −10 on the long, open 2 short @ 90.
     p.apply_fill(&fill(BTC, Side::Sell, "3", "90.00", "0"), &b);
     let pos = p.position(BTC).unwrap();
-    assert_eq!(
-        (pos.qty, pos.realized, pos.cost),
-        (q("-2"), n("-10"), n("-180"))
-    );
+    assert_eq!((pos.qty, pos.realized, pos.cost), (q("-2"), n("-10"), n("-180")));
     assert_eq!(p.avg_entry(BTC, &b), Some(px("90.00")));
     // Short gains when the price falls: cover 1 @ 80 realizes +10.
     p.apply_fill(&fill(BTC, Side::Buy, "1", "80.00", "0"), &b);
@@ -103,19 +89,13 @@ fn flips_through_zero_close_everything_then_open_the_rest() {
     // Flip back long through zero: buy 2 @ 70 closes 1 short (+20), opens 1 long @ 70.
     p.apply_fill(&fill(BTC, Side::Buy, "2", "70.00", "0"), &b);
     let pos = p.position(BTC).unwrap();
-    assert_eq!(
-        (pos.qty, pos.realized, pos.cost),
-        (q("1"), n("20"), n("70"))
-    );
+    assert_eq!((pos.qty, pos.realized, pos.cost), (q("1"), n("20"), n("70")));
     assert_eq!(pos.unrealized, n("15"), "still marked at 85");
     // Flat again: no lots, no cost, no unrealized.
     p.apply_fill(&fill(BTC, Side::Sell, "1", "72.50", "0"), &b);
     let pos = p.position(BTC).unwrap();
     assert!(pos.is_flat());
-    assert_eq!(
-        (pos.cost, pos.unrealized, pos.realized),
-        (Notional::ZERO, Notional::ZERO, n("22.5"))
-    );
+    assert_eq!((pos.cost, pos.unrealized, pos.realized), (Notional::ZERO, Notional::ZERO, n("22.5")));
     assert_eq!(p.lot_count(BTC), 0);
     assert_eq!(p.avg_entry(BTC, &b), None);
 }
@@ -148,36 +128,16 @@ fn totals_across_instruments_peak_and_drawdown() {
 
 #[test]
 fn config_errors_name_the_key() {
-    let e = Portfolio::new(&PortfolioConfig {
-        starting_cash: "10k".into(),
-    })
-    .unwrap_err();
-    assert!(
-        e.contains("portfolio.starting-cash") && e.contains("\"10k\""),
-        "{e}"
-    );
-    assert_eq!(
-        Portfolio::new(&PortfolioConfig::default())
-            .unwrap()
-            .equity(),
-        n("10000")
-    );
+    let e = Portfolio::new(&PortfolioConfig { starting_cash: "10k".into() }).unwrap_err();
+    assert!(e.contains("portfolio.starting-cash") && e.contains("\"10k\""), "{e}");
+    assert_eq!(Portfolio::new(&PortfolioConfig::default()).unwrap().equity(), n("10000"));
     assert!(toml::from_str::<PortfolioConfig>("starting-cash = \"5\"\nleverage = 3").is_err());
 }
 
 #[derive(Debug, Clone)]
 enum Step {
-    Fill {
-        eth: bool,
-        buy: bool,
-        qty: i64,
-        price: i64,
-        fee: i64,
-    },
-    Mark {
-        eth: bool,
-        price: i64,
-    },
+    Fill { eth: bool, buy: bool, qty: i64, price: i64, fee: i64 },
+    Mark { eth: bool, price: i64 },
 }
 
 fn step() -> impl Strategy<Value = Step> {

@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 use tickdesk::domain::{
-    Candle, Instrument, InstrumentId, Instruments, Notional, OrderIntent, OrderKind, Price, Qty,
-    Side, StrategyId, Timeframe, Venue,
+    Candle, Instrument, InstrumentId, Instruments, Notional, OrderIntent, OrderKind, Price, Qty, Side, StrategyId,
+    Timeframe, Venue,
 };
 use tickdesk::strategy::ma_cross::{MaCross, MaCrossConfig};
 use tickdesk::strategy::rsi_reversion::{RsiReversion, RsiReversionConfig};
@@ -81,10 +81,7 @@ fn run(s: &mut dyn Strategy, pf: &mut Fake, closes: &[i64]) -> Vec<(usize, Side,
     let mut out = Vec::new();
     for (n, &close) in closes.iter().enumerate() {
         for i in step(s, pf, &insts, &candle(BTC, Timeframe::M1, n as i64, close)) {
-            assert_eq!(
-                (i.instrument, i.kind, i.strategy),
-                (BTC, OrderKind::Market, StrategyId(3))
-            );
+            assert_eq!((i.instrument, i.kind, i.strategy), (BTC, OrderKind::Market, StrategyId(3)));
             out.push((n, i.side, i.qty.0));
         }
     }
@@ -167,24 +164,8 @@ fn ma_cross_ignores_other_symbols_and_timeframes() {
     let mut pf = Fake::default();
     let insts = instruments();
     for (n, &close) in V_THEN_DOWN.iter().enumerate() {
-        assert!(
-            step(
-                &mut s,
-                &mut pf,
-                &insts,
-                &candle(ETH, Timeframe::M1, n as i64, close)
-            )
-            .is_empty()
-        );
-        assert!(
-            step(
-                &mut s,
-                &mut pf,
-                &insts,
-                &candle(BTC, Timeframe::M5, n as i64, close)
-            )
-            .is_empty()
-        );
+        assert!(step(&mut s, &mut pf, &insts, &candle(ETH, Timeframe::M1, n as i64, close)).is_empty());
+        assert!(step(&mut s, &mut pf, &insts, &candle(BTC, Timeframe::M5, n as i64, close)).is_empty());
     }
     assert!(s.name().contains("BTCUSDT") && s.name().contains("1m"));
     assert_eq!(s.id(), StrategyId(3));
@@ -194,69 +175,29 @@ fn ma_cross_ignores_other_symbols_and_timeframes() {
 fn ma_cross_build_names_the_bad_field() {
     let err = |cfg: MaCrossConfig| MaCross::build(&cfg, StrategyId(0), &instruments()).unwrap_err();
     let base = ma_cfg(2, 4, "sma", false);
-    let e = err(MaCrossConfig {
-        symbol: "DOGEUSDT".into(),
-        ..base.clone()
-    });
+    let e = err(MaCrossConfig { symbol: "DOGEUSDT".into(), ..base.clone() });
     assert!(e.contains("symbol") && e.contains("DOGEUSDT"), "{e}");
-    let e = err(MaCrossConfig {
-        qty: "0.000001".into(),
-        ..base.clone()
-    });
-    assert!(
-        e.contains("qty") && e.contains("0.000001") && e.contains("5 decimals"),
-        "{e}"
-    );
-    let e = err(MaCrossConfig {
-        qty: "0".into(),
-        ..base.clone()
-    });
+    let e = err(MaCrossConfig { qty: "0.000001".into(), ..base.clone() });
+    assert!(e.contains("qty") && e.contains("0.000001") && e.contains("5 decimals"), "{e}");
+    let e = err(MaCrossConfig { qty: "0".into(), ..base.clone() });
     assert!(e.contains("qty") && e.contains("positive"), "{e}");
-    let e = err(MaCrossConfig {
-        qty: "-1".into(),
-        ..base.clone()
-    });
+    let e = err(MaCrossConfig { qty: "-1".into(), ..base.clone() });
     assert!(e.contains("qty") && e.contains("-1"), "{e}");
-    let e = err(MaCrossConfig {
-        fast: 4,
-        slow: 4,
-        ..base.clone()
-    });
+    let e = err(MaCrossConfig { fast: 4, slow: 4, ..base.clone() });
     assert!(e.contains("fast = 4") && e.contains("slow = 4"), "{e}");
-    let e = err(MaCrossConfig {
-        fast: 0,
-        ..base.clone()
-    });
+    let e = err(MaCrossConfig { fast: 0, ..base.clone() });
     assert!(e.contains("fast = 0"), "{e}");
-    let e = err(MaCrossConfig {
-        average: "wma".into(),
-        ..base.clone()
-    });
+    let e = err(MaCrossConfig { average: "wma".into(), ..base.clone() });
     assert!(e.contains("average") && e.contains("wma"), "{e}");
     // Symbols are matched in any case.
-    assert!(
-        MaCross::build(
-            &MaCrossConfig {
-                symbol: "btcusdt".into(),
-                ..base
-            },
-            StrategyId(0),
-            &instruments()
-        )
-        .is_ok()
-    );
+    assert!(MaCross::build(&MaCrossConfig { symbol: "btcusdt".into(), ..base }, StrategyId(0), &instruments()).is_ok());
 }
 
 #[test]
 fn ma_cross_config_reads_kebab_case_toml_with_defaults() {
-    let cfg: MaCrossConfig = toml::from_str(
-        "symbol = \"BTCUSDT\"\ntimeframe = \"5m\"\nfast = 5\nslow = 20\nqty = \"0.01\"",
-    )
-    .unwrap();
-    assert_eq!(
-        (cfg.timeframe, cfg.average.as_str(), cfg.allow_short),
-        (Timeframe::M5, "sma", false)
-    );
+    let cfg: MaCrossConfig =
+        toml::from_str("symbol = \"BTCUSDT\"\ntimeframe = \"5m\"\nfast = 5\nslow = 20\nqty = \"0.01\"").unwrap();
+    assert_eq!((cfg.timeframe, cfg.average.as_str(), cfg.allow_short), (Timeframe::M5, "sma", false));
     let bad = "symbol = \"BTCUSDT\"\ntimeframe = \"5m\"\nfast = 5\nslow = 20\nqty = \"0.01\"\nallow_short = true";
     assert!(toml::from_str::<MaCrossConfig>(bad).is_err());
 }
@@ -283,14 +224,7 @@ fn rsi_reversion_buys_oversold_and_sells_overbought() {
     let mut pf = Fake::default();
     // RSI(2): candles 2..=3 falling (RSI 0), candles 4..=5 rising (RSI > 70), then falling again.
     let got = run(&mut s, &mut pf, &[100, 90, 80, 70, 90, 110, 100, 60, 50]);
-    assert_eq!(
-        got,
-        [
-            (2, Side::Buy, 50_000),
-            (5, Side::Sell, 50_000),
-            (7, Side::Buy, 50_000)
-        ]
-    );
+    assert_eq!(got, [(2, Side::Buy, 50_000), (5, Side::Sell, 50_000), (7, Side::Buy, 50_000)]);
     assert_eq!(pf.position_qty(BTC), Qty(50_000));
 }
 
@@ -301,14 +235,7 @@ fn rsi_reversion_goes_short_when_allowed() {
     let got = run(&mut s, &mut pf, &[100, 90, 80, 70, 90, 110, 120, 60, 50]);
     // Long 0.5, then to −0.5 when overbought; the next overbought candle finds
     // it short and does nothing; oversold buys back to +0.5.
-    assert_eq!(
-        got,
-        [
-            (2, Side::Buy, 50_000),
-            (5, Side::Sell, 100_000),
-            (7, Side::Buy, 100_000)
-        ]
-    );
+    assert_eq!(got, [(2, Side::Buy, 50_000), (5, Side::Sell, 100_000), (7, Side::Buy, 100_000)]);
 }
 
 #[test]
@@ -330,48 +257,21 @@ fn rsi_reversion_does_not_add_to_a_long() {
 
 #[test]
 fn rsi_reversion_build_names_the_bad_field() {
-    let err = |cfg: RsiReversionConfig| {
-        RsiReversion::build(&cfg, StrategyId(0), &instruments()).unwrap_err()
-    };
+    let err = |cfg: RsiReversionConfig| RsiReversion::build(&cfg, StrategyId(0), &instruments()).unwrap_err();
     let base = rsi_cfg(false);
-    let e = err(RsiReversionConfig {
-        period: 0,
-        ..base.clone()
-    });
+    let e = err(RsiReversionConfig { period: 0, ..base.clone() });
     assert!(e.contains("period = 0"), "{e}");
-    let e = err(RsiReversionConfig {
-        oversold: -1.0,
-        ..base.clone()
-    });
+    let e = err(RsiReversionConfig { oversold: -1.0, ..base.clone() });
     assert!(e.contains("oversold = -1"), "{e}");
-    let e = err(RsiReversionConfig {
-        overbought: 120.0,
-        ..base.clone()
-    });
+    let e = err(RsiReversionConfig { overbought: 120.0, ..base.clone() });
     assert!(e.contains("overbought = 120"), "{e}");
-    let e = err(RsiReversionConfig {
-        overbought: f64::NAN,
-        ..base.clone()
-    });
+    let e = err(RsiReversionConfig { overbought: f64::NAN, ..base.clone() });
     assert!(e.contains("overbought = NaN"), "{e}");
-    let e = err(RsiReversionConfig {
-        oversold: 70.0,
-        overbought: 30.0,
-        ..base.clone()
-    });
-    assert!(
-        e.contains("oversold = 70") && e.contains("overbought = 30"),
-        "{e}"
-    );
-    let e = err(RsiReversionConfig {
-        symbol: "NOPE".into(),
-        ..base.clone()
-    });
+    let e = err(RsiReversionConfig { oversold: 70.0, overbought: 30.0, ..base.clone() });
+    assert!(e.contains("oversold = 70") && e.contains("overbought = 30"), "{e}");
+    let e = err(RsiReversionConfig { symbol: "NOPE".into(), ..base.clone() });
     assert!(e.contains("symbol") && e.contains("NOPE"), "{e}");
-    let e = err(RsiReversionConfig {
-        qty: "1.2.3".into(),
-        ..base
-    });
+    let e = err(RsiReversionConfig { qty: "1.2.3".into(), ..base });
     assert!(e.contains("qty") && e.contains("1.2.3"), "{e}");
 }
 

@@ -16,10 +16,7 @@ fn generator(cfg: &SyntheticConfig) -> Generator {
 }
 
 fn stream_hash(seed: u64, frames: usize) -> u64 {
-    let cfg = SyntheticConfig {
-        seed,
-        ..SyntheticConfig::default()
-    };
+    let cfg = SyntheticConfig { seed, ..SyntheticConfig::default() };
     let mut g = generator(&cfg);
     let mut buf = Vec::new();
     let mut h = DefaultHasher::new();
@@ -40,32 +37,12 @@ fn same_seed_gives_the_same_bytes_and_another_seed_does_not() {
 
 /// A decoded frame, checked field by field against Binance Spot's shapes.
 enum Decoded {
-    Trade {
-        symbol: String,
-        e: i64,
-        t: u64,
-        p: String,
-        q: String,
-        tt: i64,
-        m: bool,
-    },
-    Book {
-        symbol: String,
-        u: u64,
-        b: String,
-        bq: String,
-        a: String,
-        aq: String,
-    },
+    Trade { symbol: String, e: i64, t: u64, p: String, q: String, tt: i64, m: bool },
+    Book { symbol: String, u: u64, b: String, bq: String, a: String, aq: String },
 }
 
 fn keys(v: &Value) -> Vec<&str> {
-    let mut k: Vec<&str> = v
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let mut k: Vec<&str> = v.as_object().expect("object").keys().map(String::as_str).collect();
     k.sort_unstable();
     k
 }
@@ -74,15 +51,9 @@ fn keys(v: &Value) -> Vec<&str> {
 fn padded(v: &Value) -> String {
     let s = v.as_str().expect("decimal string");
     let (int, frac) = s.split_once('.').expect("a decimal point");
-    assert!(
-        !int.is_empty() && int.bytes().all(|c| c.is_ascii_digit()),
-        "{s}"
-    );
+    assert!(!int.is_empty() && int.bytes().all(|c| c.is_ascii_digit()), "{s}");
     assert!(int == "0" || !int.starts_with('0'), "leading zero in {s}");
-    assert!(
-        frac.len() == 8 && frac.bytes().all(|c| c.is_ascii_digit()),
-        "{s}"
-    );
+    assert!(frac.len() == 8 && frac.bytes().all(|c| c.is_ascii_digit()), "{s}");
     s.to_string()
 }
 
@@ -121,24 +92,14 @@ fn decode(bytes: &[u8]) -> Decoded {
 }
 
 fn on_grid_price(inst: &Instrument, s: &str) -> Price {
-    let p = inst
-        .parse_price(s)
-        .expect("price at the instrument's scale");
-    assert!(
-        p.0 > 0 && p.0 % inst.tick_size.0 == 0,
-        "{s} off the tick grid of {}",
-        inst.symbol
-    );
+    let p = inst.parse_price(s).expect("price at the instrument's scale");
+    assert!(p.0 > 0 && p.0 % inst.tick_size.0 == 0, "{s} off the tick grid of {}", inst.symbol);
     p
 }
 
 fn on_grid_qty(inst: &Instrument, s: &str) -> Qty {
     let q = inst.parse_qty(s).expect("qty at the instrument's scale");
-    assert!(
-        q.0 > 0 && q.0 % inst.step_size.0 == 0,
-        "{s} off the step grid of {}",
-        inst.symbol
-    );
+    assert!(q.0 > 0 && q.0 % inst.step_size.0 == 0, "{s} off the step grid of {}", inst.symbol);
     q
 }
 
@@ -169,23 +130,12 @@ fn check_stream(cfg: &SyntheticConfig, frames: usize) -> (usize, usize) {
         let inst = &instruments[i];
         let s = &mut seen[i];
         match decode(&buf) {
-            Decoded::Trade {
-                symbol,
-                e,
-                t,
-                p,
-                q,
-                tt,
-                m,
-            } => {
+            Decoded::Trade { symbol, e, t, p, q, tt, m } => {
                 trades += 1;
                 assert_eq!(meta.kind, FrameKind::Trade);
                 assert_eq!(symbol, inst.symbol);
                 assert_eq!(e, meta.time_ms);
-                assert!(
-                    tt <= e && tt >= s.trade_time,
-                    "trade time {tt} vs event {e}"
-                );
+                assert!(tt <= e && tt >= s.trade_time, "trade time {tt} vs event {e}");
                 s.trade_time = tt;
                 if let Some(prev) = s.trade_id {
                     assert_eq!(t, prev + 1, "trade ids of {symbol} must be consecutive");
@@ -197,27 +147,14 @@ fn check_stream(cfg: &SyntheticConfig, frames: usize) -> (usize, usize) {
                 if m {
                     assert_eq!(price, book.bid);
                     s.taken_at_bid += qty.0;
-                    assert!(
-                        s.taken_at_bid <= book.bid_qty.0,
-                        "took more than the bid showed"
-                    );
+                    assert!(s.taken_at_bid <= book.bid_qty.0, "took more than the bid showed");
                 } else {
                     assert_eq!(price, book.ask);
                     s.taken_at_ask += qty.0;
-                    assert!(
-                        s.taken_at_ask <= book.ask_qty.0,
-                        "took more than the ask showed"
-                    );
+                    assert!(s.taken_at_ask <= book.ask_qty.0, "took more than the ask showed");
                 }
             }
-            Decoded::Book {
-                symbol,
-                u,
-                b,
-                bq,
-                a,
-                aq,
-            } => {
+            Decoded::Book { symbol, u, b, bq, a, aq } => {
                 books += 1;
                 assert_eq!(meta.kind, FrameKind::BookTicker);
                 assert_eq!(symbol, inst.symbol);
@@ -247,10 +184,7 @@ fn check_stream(cfg: &SyntheticConfig, frames: usize) -> (usize, usize) {
 #[test]
 fn every_frame_is_binance_spot_json_on_the_grid_and_consistent_with_the_book() {
     let (trades, books) = check_stream(&SyntheticConfig::default(), 60_000);
-    assert!(
-        trades > 10_000 && books > 30_000,
-        "{trades} trades, {books} books"
-    );
+    assert!(trades > 10_000 && books > 30_000, "{trades} trades, {books} books");
 }
 
 #[test]
@@ -265,9 +199,7 @@ fn frames_decode_to_the_structured_events() {
         assert_eq!(meta, meta2);
         let inst = &instruments[meta.instrument.index()];
         let expected = match decode(&buf) {
-            Decoded::Trade {
-                t, p, q, tt, m, e, ..
-            } => MarketEvent::Trade(Trade {
+            Decoded::Trade { t, p, q, tt, m, e, .. } => MarketEvent::Trade(Trade {
                 instrument: meta.instrument,
                 trade_id: t,
                 price: on_grid_price(inst, &p),
@@ -279,9 +211,7 @@ fn frames_decode_to_the_structured_events() {
                 first_trade_id: t,
                 last_trade_id: t,
             }),
-            Decoded::Book {
-                u, b, bq, a, aq, ..
-            } => MarketEvent::BookTicker(BookTicker {
+            Decoded::Book { u, b, bq, a, aq, .. } => MarketEvent::BookTicker(BookTicker {
                 instrument: meta.instrument,
                 update_id: u,
                 bid: on_grid_price(inst, &b),
@@ -349,43 +279,26 @@ fn per_second(cfg: &SyntheticConfig, which: usize, seconds: usize) -> Seconds {
             mids[s] = mids[s - 1];
         }
     }
-    let mean_spread = spread_sum
-        .iter()
-        .zip(&books)
-        .map(|(&s, &n)| s / f64::from(n.max(1)))
-        .collect();
-    Seconds {
-        mids,
-        mean_spread,
-        counts,
-    }
+    let mean_spread = spread_sum.iter().zip(&books).map(|(&s, &n)| s / f64::from(n.max(1))).collect();
+    Seconds { mids, mean_spread, counts }
 }
 
 fn abs_returns(mids: &[f64]) -> Vec<f64> {
-    mids.windows(2)
-        .filter(|w| w[0].is_finite() && w[1].is_finite())
-        .map(|w| (w[1] / w[0]).ln().abs())
-        .collect()
+    mids.windows(2).filter(|w| w[0].is_finite() && w[1].is_finite()).map(|w| (w[1] / w[0]).ln().abs()).collect()
 }
 
 fn autocorrelation(x: &[f64], lag: usize) -> f64 {
     let n = x.len() as f64;
     let mean = x.iter().sum::<f64>() / n;
     let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>();
-    let cov = x
-        .windows(lag + 1)
-        .map(|w| (w[0] - mean) * (w[lag] - mean))
-        .sum::<f64>();
+    let cov = x.windows(lag + 1).map(|w| (w[0] - mean) * (w[lag] - mean)).sum::<f64>();
     cov / var
 }
 
 fn single_symbol(rate: f64) -> SyntheticConfig {
     SyntheticConfig {
         seed: 11,
-        symbols: vec![
-            SymbolSpec::new("ETHUSDT", "0.01", "0.0001", "3000")
-                .with_market(10.0, 1.0, "0.05", "20"),
-        ],
+        symbols: vec![SymbolSpec::new("ETHUSDT", "0.01", "0.0001", "3000").with_market(10.0, 1.0, "0.05", "20")],
         rate,
         ..SyntheticConfig::default()
     }
@@ -396,10 +309,7 @@ fn volatility_clusters() {
     // Two hours of one symbol: absolute one-second returns are autocorrelated.
     let r = abs_returns(&per_second(&single_symbol(400.0), 0, 7_200).mids);
     let ac: Vec<f64> = (1..=5).map(|lag| autocorrelation(&r, lag)).collect();
-    assert!(
-        ac.iter().all(|&a| a > 0.15),
-        "autocorrelation of |r| at lags 1..5: {ac:?}"
-    );
+    assert!(ac.iter().all(|&a| a > 0.15), "autocorrelation of |r| at lags 1..5: {ac:?}");
     // Far beyond the volatility half-life the memory fades.
     assert!(autocorrelation(&r, 900) < ac[0] / 2.0);
 }
@@ -410,10 +320,7 @@ fn realized_volatility_follows_the_configured_level() {
     let minute: Vec<f64> = mids.iter().step_by(60).copied().collect();
     let r: Vec<f64> = minute.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
     let sd_bps = (r.iter().map(|x| x * x).sum::<f64>() / r.len() as f64).sqrt() * 1e4;
-    assert!(
-        (5.0..20.0).contains(&sd_bps),
-        "one-minute volatility {sd_bps} bps for 10 configured"
-    );
+    assert!((5.0..20.0).contains(&sd_bps), "one-minute volatility {sd_bps} bps for 10 configured");
 }
 
 #[test]
@@ -431,37 +338,23 @@ fn spread_varies_and_widens_with_volatility() {
     assert!(spreads.len() >= 4, "spreads seen (in ticks): {spreads:?}");
     assert!(spreads.keys().all(|&s| (1..=20).contains(&s)));
     // A one-tick spread is the most common, as on a liquid market.
-    assert_eq!(
-        spreads.iter().max_by_key(|(_, n)| **n).map(|(s, _)| *s),
-        Some(1)
-    );
+    assert_eq!(spreads.iter().max_by_key(|(_, n)| **n).map(|(s, _)| *s), Some(1));
 
     // Seconds with big moves have wider books on average.
     let seconds = per_second(&single_symbol(400.0), 0, 7_200);
     let r = abs_returns(&seconds.mids);
-    let mut by_move: Vec<(f64, f64)> = r
-        .iter()
-        .zip(&seconds.mean_spread[1..])
-        .map(|(&r, &s)| (r, s))
-        .collect();
+    let mut by_move: Vec<(f64, f64)> = r.iter().zip(&seconds.mean_spread[1..]).map(|(&r, &s)| (r, s)).collect();
     by_move.sort_by(|a, b| a.0.total_cmp(&b.0));
     let tenth = by_move.len() / 10;
     let calm: f64 = by_move[..tenth].iter().map(|x| x.1).sum();
     let wild: f64 = by_move[by_move.len() - tenth..].iter().map(|x| x.1).sum();
-    assert!(
-        wild > 1.3 * calm,
-        "spread in wild seconds {wild} vs calm {calm}"
-    );
+    assert!(wild > 1.3 * calm, "spread in wild seconds {wild} vs calm {calm}");
 }
 
 fn dispersion(counts: &[u32]) -> f64 {
     let n = counts.len() as f64;
     let mean = counts.iter().map(|&c| f64::from(c)).sum::<f64>() / n;
-    let var = counts
-        .iter()
-        .map(|&c| (f64::from(c) - mean).powi(2))
-        .sum::<f64>()
-        / n;
+    let var = counts.iter().map(|&c| (f64::from(c) - mean).powi(2)).sum::<f64>() / n;
     var / mean
 }
 
@@ -472,35 +365,16 @@ fn arrivals_are_bursty_and_average_the_configured_rate() {
     assert!(d > 2.0, "variance / mean of counts per second: {d}");
 
     // Short regimes, so ten minutes see enough of them to average out.
-    let mean_rate = |cfg: &SyntheticConfig| {
-        f64::from(per_second(cfg, 0, 600).counts.iter().sum::<u32>()) / 600.0
-    };
-    let short = SyntheticConfig {
-        regime_mean_s: 1.0,
-        ..cfg.clone()
-    };
+    let mean_rate = |cfg: &SyntheticConfig| f64::from(per_second(cfg, 0, 600).counts.iter().sum::<u32>()) / 600.0;
+    let short = SyntheticConfig { regime_mean_s: 1.0, ..cfg.clone() };
     let rate = mean_rate(&short);
-    assert!(
-        (rate / cfg.rate - 1.0).abs() < 0.1,
-        "mean rate {rate} for {}",
-        cfg.rate
-    );
-    let steady = SyntheticConfig {
-        regime_mean_s: 0.0,
-        ..cfg.clone()
-    };
+    assert!((rate / cfg.rate - 1.0).abs() < 0.1, "mean rate {rate} for {}", cfg.rate);
+    let steady = SyntheticConfig { regime_mean_s: 0.0, ..cfg.clone() };
     let rate = mean_rate(&steady);
-    assert!(
-        (rate / cfg.rate - 1.0).abs() < 0.05,
-        "mean rate {rate} for {}",
-        cfg.rate
-    );
+    assert!((rate / cfg.rate - 1.0).abs() < 0.05, "mean rate {rate} for {}", cfg.rate);
 
     // Without self-excitation or regimes the counts are Poisson: variance ≈ mean.
-    let calm = SyntheticConfig {
-        burstiness: 0.0,
-        ..steady
-    };
+    let calm = SyntheticConfig { burstiness: 0.0, ..steady };
     let d = dispersion(&per_second(&calm, 0, 600).counts);
     assert!((0.8..1.2).contains(&d), "Poisson dispersion {d}");
 }
@@ -526,19 +400,10 @@ fn trade_sizes_are_heavy_tailed_and_sides_persist() {
     let median = sizes[sizes.len() / 2] as f64;
     let p999 = sizes[sizes.len() * 999 / 1000] as f64;
     let mean = sizes.iter().sum::<i64>() as f64 / sizes.len() as f64;
-    assert!(
-        mean > 1.3 * median,
-        "right-skewed: mean {mean}, median {median}"
-    );
-    assert!(
-        p999 > 20.0 * median,
-        "heavy tail: p99.9 {p999}, median {median}"
-    );
+    assert!(mean > 1.3 * median, "right-skewed: mean {mean}, median {median}");
+    assert!(p999 > 20.0 * median, "heavy tail: p99.9 {p999}, median {median}");
     let persistence = f64::from(same_side) / f64::from(pairs);
-    assert!(
-        persistence > 0.6,
-        "aggressor side repeats with momentum: {persistence}"
-    );
+    assert!(persistence > 0.6, "aggressor side repeats with momentum: {persistence}");
 }
 
 fn error_of(cfg: &SyntheticConfig) -> String {
@@ -562,10 +427,7 @@ fn config_errors_name_the_field() {
         (|c| c.vol_half_life_s = -3.0, "vol-half-life-s"),
         (|c| c.regime_mean_s = 0.01, "regime-mean-s"),
         (|c| c.symbols.clear(), "symbols"),
-        (
-            |c| c.symbols[0].symbol = "ETHUSDT".into(),
-            "symbols[1].symbol",
-        ),
+        (|c| c.symbols[0].symbol = "ETHUSDT".into(), "symbols[1].symbol"),
     ];
     let symbol: [(SymbolEdit, &str); 16] = [
         (|s| s.symbol = "eth usdt".into(), "symbol"),
@@ -585,9 +447,7 @@ fn config_errors_name_the_field() {
         (|s| s.median_book_qty = "1.00001".into(), "median-book-qty"),
         (|s| s.median_book_qty = "1e3".into(), "median-book-qty"),
     ];
-    let cases = top
-        .into_iter()
-        .map(|(edit, field)| (edit, None, field.to_string()));
+    let cases = top.into_iter().map(|(edit, field)| (edit, None, field.to_string()));
     let cases = cases.chain(symbol.into_iter().map(|(edit, field)| {
         let noop: Edit = |_| {};
         (noop, Some(edit), format!("symbols[1].{field}"))
@@ -599,10 +459,7 @@ fn config_errors_name_the_field() {
             e(&mut cfg.symbols[1]);
         }
         let e = error_of(&cfg);
-        assert!(
-            e.starts_with(&format!("{field}: ")),
-            "{e:?} should name {field}"
-        );
+        assert!(e.starts_with(&format!("{field}: ")), "{e:?} should name {field}");
         assert_eq!(cfg.validate(), Err(e));
     }
 }
@@ -621,34 +478,19 @@ fn toml_config_is_strict_and_fills_in_defaults() {
         "#,
     )
     .expect("minimal config");
-    assert_eq!(
-        (cfg.seed, cfg.rate, cfg.book_ratio),
-        (5, 100.0, SyntheticConfig::default().book_ratio)
-    );
+    assert_eq!((cfg.seed, cfg.rate, cfg.book_ratio), (5, 100.0, SyntheticConfig::default().book_ratio));
     let g = generator(&cfg);
     let x = &g.instruments()[0];
-    assert_eq!(
-        (
-            x.base.as_str(),
-            x.quote.as_str(),
-            x.price_scale,
-            x.qty_scale
-        ),
-        ("XRP", "USDT", 4, 1)
-    );
+    assert_eq!((x.base.as_str(), x.quote.as_str(), x.price_scale, x.qty_scale), ("XRP", "USDT", 4, 1));
     check_stream(&cfg, 5_000);
 
     let e = toml::from_str::<SyntheticConfig>("rate = 1.0\nbogus = 2").expect_err("unknown key");
     assert!(e.to_string().contains("bogus"), "{e}");
-    let e = toml::from_str::<SyntheticConfig>("[[symbols]]\nsymbol = \"X\"\ntick = \"1\"")
-        .expect_err("unknown key");
+    let e = toml::from_str::<SyntheticConfig>("[[symbols]]\nsymbol = \"X\"\ntick = \"1\"").expect_err("unknown key");
     assert!(e.to_string().contains("tick"), "{e}");
 
     let text = toml::to_string(&SyntheticConfig::default()).expect("serializes");
-    assert_eq!(
-        toml::from_str::<SyntheticConfig>(&text).ok(),
-        Some(SyntheticConfig::default())
-    );
+    assert_eq!(toml::from_str::<SyntheticConfig>(&text).ok(), Some(SyntheticConfig::default()));
 }
 
 #[test]

@@ -14,11 +14,7 @@ pub(crate) struct Frame {
 impl Frame {
     /// `None` for the calendar month, which has no fixed length.
     pub fn of(tf: Timeframe) -> Option<Self> {
-        Some(Self {
-            tf,
-            len_ms: tf.duration_ms()?,
-            offset_ms: tf.offset_ms(),
-        })
+        Some(Self { tf, len_ms: tf.duration_ms()?, offset_ms: tf.offset_ms() })
     }
 
     /// Start of the bucket holding `t`: `floor((t - offset) / len) * len + offset`.

@@ -63,13 +63,7 @@ impl Forming {
     /// Adds a tick the caller has checked is not before the open bucket;
     /// closes the candle first when the tick belongs to a later bucket.
     #[inline]
-    pub fn apply(
-        &mut self,
-        frame: Frame,
-        tick: &Tick,
-        history: &mut History,
-        closed: &mut Vec<Candle>,
-    ) {
+    pub fn apply(&mut self, frame: Frame, tick: &Tick, history: &mut History, closed: &mut Vec<Candle>) {
         if tick.time_ms < self.next_start_ms {
             self.extend(tick);
         } else {

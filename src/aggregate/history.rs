@@ -19,11 +19,7 @@ pub(crate) type HistoryIter<'a> = Chain<Iter<'a, Candle>, Iter<'a, Candle>>;
 
 impl History {
     pub fn with_capacity(cap: usize) -> Self {
-        Self {
-            buf: Vec::with_capacity(cap),
-            head: 0,
-            cap,
-        }
+        Self { buf: Vec::with_capacity(cap), head: 0, cap }
     }
 
     pub fn push(&mut self, c: Candle) {

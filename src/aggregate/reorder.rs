@@ -51,9 +51,7 @@ impl ReorderBuffer {
         let held = Held { tick, arrived_late };
         match self.held.back() {
             Some(b) if b.tick.time_ms > tick.time_ms => {
-                let at = self
-                    .held
-                    .partition_point(|h| h.tick.time_ms <= tick.time_ms);
+                let at = self.held.partition_point(|h| h.tick.time_ms <= tick.time_ms);
                 self.held.insert(at, held);
             }
             _ => self.held.push_back(held),
@@ -91,18 +89,11 @@ mod tests {
     use crate::domain::{Notional, Price, Qty};
 
     fn tick(t: i64, p: i64) -> Tick {
-        Tick {
-            time_ms: t,
-            price: Price(p),
-            qty: Qty(1),
-            notional: Notional(0),
-        }
+        Tick { time_ms: t, price: Price(p), qty: Qty(1), notional: Notional(0) }
     }
 
     fn drain_due(b: &mut ReorderBuffer) -> Vec<(i64, i64)> {
-        std::iter::from_fn(|| b.release_due())
-            .map(|h| (h.tick.time_ms, h.tick.price.0))
-            .collect()
+        std::iter::from_fn(|| b.release_due()).map(|h| (h.tick.time_ms, h.tick.price.0)).collect()
     }
 
     #[test]

@@ -27,22 +27,11 @@ pub(crate) struct TimeframeCandles {
 }
 
 impl SymbolCandles {
-    pub fn new(
-        instrument: InstrumentId,
-        frames: &[Frame],
-        history: usize,
-        reorder_window_ms: i64,
-    ) -> Self {
+    pub fn new(instrument: InstrumentId, frames: &[Frame], history: usize, reorder_window_ms: i64) -> Self {
         Self {
             candles: TimeframeCandles {
-                forming: frames
-                    .iter()
-                    .map(|&f| Forming::new(instrument, f))
-                    .collect(),
-                history: frames
-                    .iter()
-                    .map(|_| History::with_capacity(history))
-                    .collect(),
+                forming: frames.iter().map(|&f| Forming::new(instrument, f)).collect(),
+                history: frames.iter().map(|_| History::with_capacity(history)).collect(),
                 active_from_ms: i64::MIN,
                 stats: AggregateStats::default(),
             },
@@ -53,12 +42,7 @@ impl SymbolCandles {
     /// Entry point for a new trade: straight to the candles, or through the
     /// reorder window when one is configured.
     #[inline]
-    pub fn on_tick(
-        &mut self,
-        frames: &[Frame],
-        tick: Tick,
-        closed: &mut Vec<Candle>,
-    ) -> TickOutcome {
+    pub fn on_tick(&mut self, frames: &[Frame], tick: Tick, closed: &mut Vec<Candle>) -> TickOutcome {
         let candles = &mut self.candles;
         let Some(buf) = self.reorder.as_mut() else {
             return candles.apply_or_drop(frames, &tick, closed);
@@ -75,11 +59,7 @@ impl SymbolCandles {
         while let Some(held) = buf.release_due() {
             candles.apply_released(frames, &held.tick, held.arrived_late, closed);
         }
-        if due {
-            TickOutcome::Applied
-        } else {
-            TickOutcome::Buffered
-        }
+        if due { TickOutcome::Applied } else { TickOutcome::Buffered }
     }
 
     /// End of input: apply everything held, then close every open candle.
@@ -100,23 +80,13 @@ impl TimeframeCandles {
     /// The drop rule: a tick before `active_from_ms` is dropped and counted
     /// once; any other tick is applied to every timeframe.
     #[inline]
-    fn apply_or_drop(
-        &mut self,
-        frames: &[Frame],
-        tick: &Tick,
-        closed: &mut Vec<Candle>,
-    ) -> TickOutcome {
+    fn apply_or_drop(&mut self, frames: &[Frame], tick: &Tick, closed: &mut Vec<Candle>) -> TickOutcome {
         if tick.time_ms < self.active_from_ms {
             self.stats.out_of_order_dropped += 1;
             return TickOutcome::DroppedLate;
         }
         let mut active_from = i64::MIN;
-        for ((f, h), &frame) in self
-            .forming
-            .iter_mut()
-            .zip(self.history.iter_mut())
-            .zip(frames)
-        {
+        for ((f, h), &frame) in self.forming.iter_mut().zip(self.history.iter_mut()).zip(frames) {
             f.apply(frame, tick, h, closed);
             active_from = active_from.max(f.start_ms());
         }
@@ -127,13 +97,7 @@ impl TimeframeCandles {
     /// A tick out of the reorder buffer. Released ticks come in time order and
     /// are never older than an applied one, so they always fall in the open buckets.
     #[inline]
-    fn apply_released(
-        &mut self,
-        frames: &[Frame],
-        tick: &Tick,
-        arrived_late: bool,
-        closed: &mut Vec<Candle>,
-    ) {
+    fn apply_released(&mut self, frames: &[Frame], tick: &Tick, arrived_late: bool, closed: &mut Vec<Candle>) {
         if self.apply_or_drop(frames, tick, closed) == TickOutcome::Applied && arrived_late {
             self.stats.reorder_saved += 1;
         }

@@ -30,11 +30,7 @@ fn trade(id: u32, t: i64, price: i64, qty: i64) -> Trade {
 }
 
 fn agg(tfs: &[Timeframe], window: u64) -> Aggregator {
-    let cfg = AggregatorConfig {
-        timeframes: tfs.to_vec(),
-        reorder_window_ms: window,
-        history: 4,
-    };
+    let cfg = AggregatorConfig { timeframes: tfs.to_vec(), reorder_window_ms: window, history: 4 };
     Aggregator::new(&cfg).unwrap()
 }
 
@@ -55,25 +51,12 @@ fn opens(cs: &[Candle]) -> Vec<(Timeframe, i64)> {
 #[test]
 fn config_is_checked() {
     let bad = |timeframes: Vec<Timeframe>| {
-        Aggregator::new(&AggregatorConfig {
-            timeframes,
-            ..AggregatorConfig::default()
-        })
-        .unwrap_err()
+        Aggregator::new(&AggregatorConfig { timeframes, ..AggregatorConfig::default() }).unwrap_err()
     };
     assert_eq!(bad(vec![]), AggregateError::NoTimeframes);
-    assert_eq!(
-        bad(vec![Timeframe::M1, Timeframe::Mo1]),
-        AggregateError::NoFixedLength(Timeframe::Mo1)
-    );
-    assert_eq!(
-        bad(vec![Timeframe::M1, Timeframe::S1, Timeframe::M1]),
-        AggregateError::Duplicate(Timeframe::M1)
-    );
-    let e = Aggregator::new(&AggregatorConfig {
-        reorder_window_ms: 60_001,
-        ..AggregatorConfig::default()
-    });
+    assert_eq!(bad(vec![Timeframe::M1, Timeframe::Mo1]), AggregateError::NoFixedLength(Timeframe::Mo1));
+    assert_eq!(bad(vec![Timeframe::M1, Timeframe::S1, Timeframe::M1]), AggregateError::Duplicate(Timeframe::M1));
+    let e = Aggregator::new(&AggregatorConfig { reorder_window_ms: 60_001, ..AggregatorConfig::default() });
     assert_eq!(e.unwrap_err(), AggregateError::ReorderWindowTooLong(60_001));
     let a = Aggregator::new(&AggregatorConfig::default()).unwrap();
     assert_eq!(a.timeframes(), Timeframe::DEFAULTS);
@@ -81,8 +64,7 @@ fn config_is_checked() {
 
 #[test]
 fn config_reads_kebab_case_with_defaults() {
-    let cfg: AggregatorConfig =
-        serde_json::from_str(r#"{"timeframes":["1m","1w"],"reorder-window-ms":250}"#).unwrap();
+    let cfg: AggregatorConfig = serde_json::from_str(r#"{"timeframes":["1m","1w"],"reorder-window-ms":250}"#).unwrap();
     assert_eq!(cfg.timeframes, [Timeframe::M1, Timeframe::W1]);
     assert_eq!((cfg.reorder_window_ms, cfg.history), (250, 500));
     assert!(serde_json::from_str::<AggregatorConfig>(r#"{"history":1,"bogus":2}"#).is_err());
@@ -91,16 +73,10 @@ fn config_reads_kebab_case_with_defaults() {
 #[test]
 fn builds_ohlcv_and_rolls_over() {
     let mut a = agg(&[Timeframe::M1], 0);
-    let closed = feed(
-        &mut a,
-        &[(10, 100, 2), (20, 120, 1), (30, 90, 1), (59_999, 110, 5)],
-    );
+    let closed = feed(&mut a, &[(10, 100, 2), (20, 120, 1), (30, 90, 1), (59_999, 110, 5)]);
     assert!(closed.is_empty());
     let c = *a.current(InstrumentId(0), Timeframe::M1).unwrap();
-    assert_eq!(
-        (c.open, c.high, c.low, c.close),
-        (Price(100), Price(120), Price(90), Price(110))
-    );
+    assert_eq!((c.open, c.high, c.low, c.close), (Price(100), Price(120), Price(90), Price(110)));
     assert_eq!((c.volume, c.trades, c.open_time_ms), (Qty(9), 4, 0));
     // 1.00×0.002 + 1.20×0.001 + 0.90×0.001 + 1.10×0.005 = 0.0096
     assert_eq!(c.quote_volume, Notional::parse("0.0096").unwrap());
@@ -108,52 +84,23 @@ fn builds_ohlcv_and_rolls_over() {
     let closed = feed(&mut a, &[(MIN, 130, 1)]);
     assert_eq!(closed, [c]);
     let next = a.current(InstrumentId(0), Timeframe::M1).unwrap();
-    assert_eq!(
-        (next.open_time_ms, next.open, next.trades),
-        (MIN, Price(130), 1)
-    );
-    assert_eq!(
-        a.history(InstrumentId(0), Timeframe::M1)
-            .copied()
-            .collect::<Vec<_>>(),
-        [c]
-    );
+    assert_eq!((next.open_time_ms, next.open, next.trades), (MIN, Price(130), 1));
+    assert_eq!(a.history(InstrumentId(0), Timeframe::M1).copied().collect::<Vec<_>>(), [c]);
 }
 
 #[test]
 fn an_interval_without_trades_makes_no_candle() {
     let mut a = agg(&[Timeframe::M1], 0);
-    let mut closed = feed(
-        &mut a,
-        &[
-            (5 * SEC, 100, 1),
-            (3 * MIN + 5, 101, 1),
-            (3 * MIN + 9, 99, 1),
-        ],
-    );
+    let mut closed = feed(&mut a, &[(5 * SEC, 100, 1), (3 * MIN + 5, 101, 1), (3 * MIN + 9, 99, 1)]);
     a.flush(&mut closed);
-    assert_eq!(
-        opens(&closed),
-        [(Timeframe::M1, 0), (Timeframe::M1, 3 * MIN)]
-    );
+    assert_eq!(opens(&closed), [(Timeframe::M1, 0), (Timeframe::M1, 3 * MIN)]);
 }
 
 #[test]
 fn all_timeframes_close_in_config_order() {
     let mut a = agg(&[Timeframe::S1, Timeframe::M1, Timeframe::M5], 0);
-    let closed = feed(
-        &mut a,
-        &[(0, 1, 1), (500, 2, 1), (1_000, 3, 1), (5 * MIN + 7, 4, 1)],
-    );
-    assert_eq!(
-        opens(&closed),
-        [
-            (Timeframe::S1, 0),
-            (Timeframe::S1, 1_000),
-            (Timeframe::M1, 0),
-            (Timeframe::M5, 0)
-        ]
-    );
+    let closed = feed(&mut a, &[(0, 1, 1), (500, 2, 1), (1_000, 3, 1), (5 * MIN + 7, 4, 1)]);
+    assert_eq!(opens(&closed), [(Timeframe::S1, 0), (Timeframe::S1, 1_000), (Timeframe::M1, 0), (Timeframe::M5, 0)]);
     assert_eq!(closed[2].trades, 3);
     assert_eq!(closed[3].close, Price(3));
 }
@@ -161,21 +108,10 @@ fn all_timeframes_close_in_config_order() {
 #[test]
 fn late_ticks_inside_the_open_buckets_are_applied_in_time_order() {
     let mut a = agg(&[Timeframe::S1, Timeframe::M1], 0);
-    feed(
-        &mut a,
-        &[
-            (1_500, 10, 1),
-            (1_900, 20, 1),
-            (1_100, 5, 1),
-            (1_700, 30, 1),
-        ],
-    );
+    feed(&mut a, &[(1_500, 10, 1), (1_900, 20, 1), (1_100, 5, 1), (1_700, 30, 1)]);
     let c = a.current(InstrumentId(0), Timeframe::S1).unwrap();
     // 1100 is the earliest trade: its price opens; 1900 is the latest: it closes.
-    assert_eq!(
-        (c.open, c.close, c.low, c.high, c.trades),
-        (Price(5), Price(20), Price(5), Price(30), 4)
-    );
+    assert_eq!((c.open, c.close, c.low, c.high, c.trades), (Price(5), Price(20), Price(5), Price(30), 4));
     assert_eq!(a.symbol_stats(InstrumentId(0)), AggregateStats::default());
 }
 
@@ -207,10 +143,7 @@ fn unaligned_timeframes_drop_by_the_latest_open_bucket() {
     a.on_trade(&trade(0, 4 * DAY + 1, 1, 1), &inst, &mut closed);
     assert_eq!(opens(&closed), [(Timeframe::W1, -3 * DAY)]);
     // Same 3-day bucket, but the week it belongs to has closed.
-    assert_eq!(
-        a.on_trade(&trade(0, 3 * DAY + 2, 1, 1), &inst, &mut closed),
-        TickOutcome::DroppedLate
-    );
+    assert_eq!(a.on_trade(&trade(0, 3 * DAY + 2, 1, 1), &inst, &mut closed), TickOutcome::DroppedLate);
     assert_eq!(a.current(InstrumentId(0), Timeframe::D3).unwrap().trades, 2);
 }
 
@@ -223,19 +156,8 @@ fn flush_closes_every_open_candle_of_every_symbol() {
     a.on_trade(&trade(1, 20, 2, 1), &inst, &mut closed);
     assert!(closed.is_empty());
     a.flush(&mut closed);
-    let ids: Vec<_> = closed
-        .iter()
-        .map(|c| (c.instrument.0, c.timeframe))
-        .collect();
-    assert_eq!(
-        ids,
-        [
-            (1, Timeframe::M1),
-            (1, Timeframe::H1),
-            (3, Timeframe::M1),
-            (3, Timeframe::H1)
-        ]
-    );
+    let ids: Vec<_> = closed.iter().map(|c| (c.instrument.0, c.timeframe)).collect();
+    assert_eq!(ids, [(1, Timeframe::M1), (1, Timeframe::H1), (3, Timeframe::M1), (3, Timeframe::H1)]);
     assert!(a.current(InstrumentId(1), Timeframe::M1).is_none());
     closed.clear();
     a.flush(&mut closed);
@@ -247,21 +169,10 @@ fn flush_closes_every_open_candle_of_every_symbol() {
 #[test]
 fn negative_and_epoch_times_bucket_by_floor() {
     let mut a = agg(&[Timeframe::S1, Timeframe::M1], 0);
-    let mut closed = feed(
-        &mut a,
-        &[(-61_000, 1, 1), (-60_001, 2, 1), (-1, 3, 1), (0, 4, 1)],
-    );
+    let mut closed = feed(&mut a, &[(-61_000, 1, 1), (-60_001, 2, 1), (-1, 3, 1), (0, 4, 1)]);
     a.flush(&mut closed);
-    let s1: Vec<_> = closed
-        .iter()
-        .filter(|c| c.timeframe == Timeframe::S1)
-        .map(|c| c.open_time_ms)
-        .collect();
-    let m1: Vec<_> = closed
-        .iter()
-        .filter(|c| c.timeframe == Timeframe::M1)
-        .map(|c| c.open_time_ms)
-        .collect();
+    let s1: Vec<_> = closed.iter().filter(|c| c.timeframe == Timeframe::S1).map(|c| c.open_time_ms).collect();
+    let m1: Vec<_> = closed.iter().filter(|c| c.timeframe == Timeframe::M1).map(|c| c.open_time_ms).collect();
     assert_eq!(s1, [-61_000, -1_000, 0]);
     assert_eq!(closed[0].trades, 2);
     assert_eq!(m1, [-120_000, -60_000, 0]);
@@ -271,40 +182,19 @@ fn negative_and_epoch_times_bucket_by_floor() {
 fn weeks_align_on_monday() {
     let mut a = agg(&[Timeframe::W1], 0);
     let monday = 1_704_067_200_000; // 2024-01-01 00:00 UTC
-    let mut closed = feed(
-        &mut a,
-        &[
-            (monday - 1, 1, 1),
-            (monday, 2, 1),
-            (monday + 7 * DAY - 1, 3, 1),
-        ],
-    );
+    let mut closed = feed(&mut a, &[(monday - 1, 1, 1), (monday, 2, 1), (monday + 7 * DAY - 1, 3, 1)]);
     a.flush(&mut closed);
-    assert_eq!(
-        opens(&closed),
-        [(Timeframe::W1, monday - 7 * DAY), (Timeframe::W1, monday)]
-    );
+    assert_eq!(opens(&closed), [(Timeframe::W1, monday - 7 * DAY), (Timeframe::W1, monday)]);
     assert_eq!(closed[1].trades, 2);
 }
 
 #[test]
 fn extreme_times_do_not_panic() {
     let mut a = agg(&[Timeframe::S1, Timeframe::W1], 0);
-    let mut closed = feed(
-        &mut a,
-        &[
-            (i64::MIN, 1, 1),
-            (i64::MIN + 1, 1, 1),
-            (i64::MAX - 1, 1, i64::MAX),
-            (i64::MAX, 1, 5),
-        ],
-    );
+    let mut closed =
+        feed(&mut a, &[(i64::MIN, 1, 1), (i64::MIN + 1, 1, 1), (i64::MAX - 1, 1, i64::MAX), (i64::MAX, 1, 5)]);
     a.flush(&mut closed);
-    let last = closed
-        .iter()
-        .rev()
-        .find(|c| c.timeframe == Timeframe::S1)
-        .unwrap();
+    let last = closed.iter().rev().find(|c| c.timeframe == Timeframe::S1).unwrap();
     assert_eq!((last.trades, last.volume), (2, Qty(i64::MAX)));
 }
 
@@ -313,10 +203,7 @@ fn history_keeps_the_newest_closed_candles() {
     let mut a = agg(&[Timeframe::S1], 0);
     let ticks: Vec<_> = (0..10).map(|s| (s * SEC, s, 1)).collect();
     feed(&mut a, &ticks);
-    let kept: Vec<_> = a
-        .history(InstrumentId(0), Timeframe::S1)
-        .map(|c| c.open_time_ms)
-        .collect();
+    let kept: Vec<_> = a.history(InstrumentId(0), Timeframe::S1).map(|c| c.open_time_ms).collect();
     assert_eq!(kept, [5 * SEC, 6 * SEC, 7 * SEC, 8 * SEC]);
     assert_eq!(a.history(InstrumentId(0), Timeframe::M1).count(), 0);
     assert_eq!(a.history(InstrumentId(9), Timeframe::S1).count(), 0);
@@ -342,18 +229,8 @@ fn reorder_window_puts_late_ticks_back_in_order() {
     // Late by 1.4 s, but not older than anything released: put in order at once.
     assert_eq!(out(1_600, 9), TickOutcome::Applied);
     let stats = a.symbol_stats(InstrumentId(0));
-    assert_eq!(
-        stats,
-        AggregateStats {
-            out_of_order_dropped: 1,
-            reorder_saved: 2,
-            reorder_unsaved: 1
-        }
-    );
+    assert_eq!(stats, AggregateStats { out_of_order_dropped: 1, reorder_saved: 2, reorder_unsaved: 1 });
     a.flush(&mut closed);
-    let got: Vec<_> = closed
-        .iter()
-        .map(|c| (c.open_time_ms, c.open.0, c.close.0, c.trades))
-        .collect();
+    let got: Vec<_> = closed.iter().map(|c| (c.open_time_ms, c.open.0, c.close.0, c.trades)).collect();
     assert_eq!(got, [(0, 1, 3, 2), (1_000, 2, 9, 5), (3_000, 8, 8, 1)]);
 }

@@ -9,10 +9,10 @@
 use crate::cli::BenchArgs;
 use crate::config::Config;
 use crate::domain::Instruments;
-use crate::engine::{build_engine, Event, EventKind, Stamp};
+use crate::engine::{Event, EventKind, Stamp, build_engine};
 use crate::feed::binance::{BinanceDecoder, Decoded};
 use crate::sim::Generator;
-use crate::telemetry::{mono_ns, LatencyStats, Stage};
+use crate::telemetry::{LatencyStats, Stage, mono_ns};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -148,7 +148,12 @@ pub fn print_table(r: &BenchReport) {
 fn environment() -> Environment {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
         .unwrap_or_else(|| std::env::consts::ARCH.to_string());
     let os = std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .map_or_else(|_| std::env::consts::OS.to_string(), |r| format!("{} {}", std::env::consts::OS, r.trim()));

@@ -2,17 +2,17 @@
 //! the synthetic market, printing status lines and a JSON summary.
 
 use super::candles_csv::CandleCsv;
-use super::source::{run_file, run_synthetic, EventSink, FrameDecoder, SourceOutcome};
+use super::source::{EventSink, FrameDecoder, SourceOutcome, run_file, run_synthetic};
 use super::summary::Summary;
 use crate::cli::HeadlessArgs;
-use crate::config::{parse_duration_ms, Config, Speed};
+use crate::config::{Config, Speed, parse_duration_ms};
 use crate::domain::{Instruments, Venue};
-use crate::engine::{build_engine, Engine, Event, Snapshot};
+use crate::engine::{Engine, Event, Snapshot, build_engine};
 use crate::feed::binance::BinanceDecoder;
 use crate::feed::input::load_exchange_info;
 use crate::sim::Generator;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
@@ -24,7 +24,8 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, String> {
     }
     let duration_ms = parse_duration_ms(args.duration.as_deref().unwrap_or(&cfg.headless.duration))
         .map_err(|e| format!("--duration: {e}"))?;
-    let speed: Speed = args.speed.as_deref().unwrap_or(&cfg.headless.speed).parse().map_err(|e| format!("--speed: {e}"))?;
+    let speed: Speed =
+        args.speed.as_deref().unwrap_or(&cfg.headless.speed).parse().map_err(|e| format!("--speed: {e}"))?;
     let status_every = args.status_interval.unwrap_or(cfg.headless.status_interval_secs);
 
     // Instruments: the synthetic market defines its own; a bare file gets
@@ -55,8 +56,9 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, String> {
     };
     engine.set_capture_candles(csv.is_some());
 
-    let mut decoder = BinanceDecoder::new(instruments);
-    decoder.set_max_frame_bytes(cfg.feed.max_frame_bytes);
+    let decoder = BinanceDecoder::new(instruments)
+        .with_max_frame_bytes(cfg.feed.max_frame_bytes)
+        .with_max_rest_bytes(cfg.feed.max_rest_bytes);
     let origin = args.input.as_ref().map_or_else(|| "synthetic".to_string(), |p| p.display().to_string());
     let frames = FrameDecoder::new(decoder, origin.clone(), cfg.feed.log_first_malformed);
     let (tx, rx) = mpsc::channel::<Vec<Event>>(cfg.engine.channel_capacity.max(1));
@@ -176,7 +178,7 @@ async fn status_lines(rx: watch::Receiver<Arc<Snapshot>>, every_secs: u64, start
 async fn wait_for_signal(stop: Arc<AtomicBool>) {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
+        use tokio::signal::unix::{SignalKind, signal};
         let Ok(mut term) = signal(SignalKind::terminate()) else {
             let _ = tokio::signal::ctrl_c().await;
             stop.store(true, Ordering::Relaxed);

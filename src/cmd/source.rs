@@ -8,10 +8,10 @@
 //! and the engine sees the gap in sequence numbers.
 
 use crate::config::Speed;
-use crate::domain::{Instrument, MarketEvent};
+use crate::domain::Instrument;
 use crate::engine::{Event, EventKind, Stamp};
 use crate::feed::binance::{BinanceDecoder, DecodeStats, Decoded};
-use crate::feed::input::{InputReader, InputStats, RecordKind};
+use crate::feed::input::{InputError, InputReader, InputStats, Limits, RecordKind};
 use crate::sim::Generator;
 use crate::telemetry::{mono_ns, wall_ns};
 use std::path::Path;
@@ -104,7 +104,33 @@ impl FrameDecoder {
 
     /// Decodes one frame received at `recv_mono_ns` and queues what it yields.
     pub fn frame(&mut self, frame: &[u8], recv_mono_ns: u64, recv_wall_ns: i64, line: u64, sink: &mut EventSink) {
-        match self.decoder.decode(frame) {
+        let r = self.decoder.decode(frame);
+        self.handle(r, recv_mono_ns, recv_wall_ns, line, sink);
+    }
+
+    /// Decodes a recorded REST body; a depth snapshot takes its symbol from the URL.
+    pub fn rest(
+        &mut self,
+        url: &str,
+        body: &[u8],
+        recv_mono_ns: u64,
+        recv_wall_ns: i64,
+        line: u64,
+        sink: &mut EventSink,
+    ) {
+        let r = self.decoder.decode_rest(url, body);
+        self.handle(r, recv_mono_ns, recv_wall_ns, line, sink);
+    }
+
+    fn handle(
+        &mut self,
+        r: Result<Decoded, crate::feed::binance::DecodeError>,
+        recv_mono_ns: u64,
+        recv_wall_ns: i64,
+        line: u64,
+        sink: &mut EventSink,
+    ) {
+        match r {
             Ok(Decoded::Market(m)) => {
                 self.announce(recv_mono_ns, recv_wall_ns, sink);
                 let stamp = Stamp { recv_mono_ns, recv_wall_ns, decoded_mono_ns: mono_ns() };
@@ -118,45 +144,11 @@ impl FrameDecoder {
             Ok(Decoded::ErrorFrame { code, msg, .. }) => {
                 tracing::warn!("{}:{line}: venue error frame {code}: {msg}", self.origin);
             }
-            Ok(_) => {}
+            Ok(Decoded::SubscriptionReply { .. } | Decoded::Unknown) => {}
             Err(e) => {
                 self.logged += 1;
                 if self.logged <= self.log_first {
                     tracing::warn!("{}:{line}: malformed frame skipped: {e}", self.origin);
-                }
-            }
-        }
-    }
-
-    /// Decodes a recorded REST body; a depth snapshot takes its symbol from the URL.
-    pub fn rest(&mut self, url: &str, body: &[u8], recv_mono_ns: u64, recv_wall_ns: i64, line: u64, sink: &mut EventSink) {
-        let symbol = url
-            .split(['?', '&'])
-            .find_map(|kv| kv.strip_prefix("symbol="))
-            .map(str::to_ascii_uppercase);
-        match self.decoder.decode(body) {
-            Ok(Decoded::Market(MarketEvent::DepthSnapshot(mut s))) => {
-                if s.instrument.is_none() {
-                    s.instrument = symbol.and_then(|sym| self.decoder.instruments_mut().resolve(sym.as_bytes()));
-                }
-                self.announce(recv_mono_ns, recv_wall_ns, sink);
-                let stamp = Stamp { recv_mono_ns, recv_wall_ns, decoded_mono_ns: mono_ns() };
-                sink.push(stamp, EventKind::Market(MarketEvent::DepthSnapshot(s)));
-            }
-            Ok(Decoded::Market(m)) => {
-                self.announce(recv_mono_ns, recv_wall_ns, sink);
-                let stamp = Stamp { recv_mono_ns, recv_wall_ns, decoded_mono_ns: mono_ns() };
-                sink.push(stamp, EventKind::Market(m));
-            }
-            Ok(Decoded::ExchangeInfo(_)) => {
-                self.announced = 0;
-                self.announce(recv_mono_ns, recv_wall_ns, sink);
-            }
-            Ok(_) => {}
-            Err(e) => {
-                self.logged += 1;
-                if self.logged <= self.log_first {
-                    tracing::warn!("{}:{line}: malformed REST body from {url} skipped: {e}", self.origin);
                 }
             }
         }
@@ -181,9 +173,16 @@ impl FrameDecoder {
 }
 
 /// Reads a recorded file to its end (or until `stop`), with backpressure.
-pub fn run_file(path: &Path, mut dec: FrameDecoder, mut sink: EventSink, max_rest_bytes: usize, stop: &AtomicBool) -> SourceOutcome {
+pub fn run_file(
+    path: &Path,
+    mut dec: FrameDecoder,
+    mut sink: EventSink,
+    max_rest_bytes: usize,
+    stop: &AtomicBool,
+) -> SourceOutcome {
     let mut out = SourceOutcome::default();
-    let mut reader = match InputReader::open(path) {
+    let limits = Limits { frame_bytes: dec.decoder.max_frame_bytes(), rest_bytes: max_rest_bytes };
+    let mut reader = match InputReader::open_with_limits(path, limits) {
         Ok(r) => r,
         Err(e) => {
             out.error = Some(format!("cannot open {}: {e}", path.display()));
@@ -206,10 +205,10 @@ pub fn run_file(path: &Path, mut dec: FrameDecoder, mut sink: EventSink, max_res
                 }
             }
             Err(e) => {
-                // Oversized or unreadable lines: counted by the reader, logged here.
-                tracing::warn!("{}: {e}", path.display());
-                if e.is_fatal() {
-                    out.error = Some(e.to_string());
+                // Bad lines are counted and the first few logged by the reader;
+                // a read error ends the input.
+                if let InputError::Io { .. } = e {
+                    out.error = Some(format!("{}: {e}", path.display()));
                     break;
                 }
             }

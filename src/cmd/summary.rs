@@ -1,8 +1,8 @@
 //! The JSON summary printed at the end of a run.
 
 use super::source::SourceOutcome;
-use crate::engine::snapshot::{OrderCounts, PnlView, PositionView};
 use crate::engine::Engine;
+use crate::engine::snapshot::{OrderCounts, PnlView, PositionView};
 use crate::telemetry::{LatencyStats, Stage};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -41,14 +41,28 @@ pub struct Summary {
 impl Summary {
     pub fn build(engine: &Engine, src: &SourceOutcome, source: String, elapsed_secs: f64) -> Self {
         let snap = engine.snapshot();
-        let mut events: BTreeMap<String, u64> = src.decode.kinds().map(|(k, v)| (k.to_string(), v)).collect();
-        let malformed: BTreeMap<String, u64> = src.decode.malformed().map(|(k, v)| (k.to_string(), v)).collect();
+        let mut events: BTreeMap<String, u64> = src.decode.iter_decoded().map(|(k, v)| (k.to_string(), v)).collect();
+        let mut malformed: BTreeMap<String, u64> =
+            src.decode.iter_malformed().map(|(k, v)| (k.to_string(), v)).collect();
+        if let Some(i) = &src.input {
+            // Lines refused before decoding count as malformed too.
+            *malformed.entry("too_large".into()).or_default() += i.too_large;
+            *malformed.entry("bad_layout".into()).or_default() += i.bad_layout;
+            *malformed.entry("bad_timestamp".into()).or_default() += i.bad_timestamp;
+        }
         events.insert("malformed".into(), malformed.values().sum());
         events.entry("unknown".into()).or_insert(0);
         let skipped_lines = src
             .input
             .as_ref()
-            .map(|i| i.skipped().map(|(k, v)| (k.to_string(), v)).collect())
+            .map(|i| {
+                BTreeMap::from([
+                    ("empty".to_string(), i.skipped_empty),
+                    ("connection".to_string(), i.skipped_connection),
+                    ("outbound".to_string(), i.skipped_outbound),
+                    ("configuration".to_string(), i.skipped_configuration),
+                ])
+            })
             .unwrap_or_default();
         let mut by_symbol = BTreeMap::new();
         for (id, inst) in engine.instruments().iter() {

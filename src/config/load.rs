@@ -1,6 +1,6 @@
 //! Loading and merging the configuration layers, with errors that name the key.
 
-use super::env::{overrides, Override};
+use super::env::{Override, overrides};
 use super::{Config, DEFAULT_TOML};
 use std::fmt;
 use std::path::Path;

@@ -71,10 +71,7 @@ pub fn parse_decimal(s: &[u8], scale: u8, signed: bool) -> Result<i64, FixedErro
     while i < n {
         let c = digits[i];
         if c.is_ascii_digit() {
-            acc = acc
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(u64::from(c - b'0')))
-                .ok_or(FixedError::Overflow)?;
+            acc = acc.checked_mul(10).and_then(|v| v.checked_add(u64::from(c - b'0'))).ok_or(FixedError::Overflow)?;
             i += 1;
         } else {
             break;
@@ -98,10 +95,8 @@ pub fn parse_decimal(s: &[u8], scale: u8, signed: bool) -> Result<i64, FixedErro
                 return Err(classify(c));
             }
             if frac_digits < scale {
-                acc = acc
-                    .checked_mul(10)
-                    .and_then(|v| v.checked_add(u64::from(c - b'0')))
-                    .ok_or(FixedError::Overflow)?;
+                acc =
+                    acc.checked_mul(10).and_then(|v| v.checked_add(u64::from(c - b'0'))).ok_or(FixedError::Overflow)?;
                 frac_digits += 1;
             } else if c != b'0' {
                 return Err(FixedError::TooManyDecimals { scale });
@@ -137,14 +132,7 @@ pub fn write_fixed(f: &mut impl fmt::Write, raw: i128, scale: u8) -> fmt::Result
         return write!(f, "{}{}", if neg { "-" } else { "" }, abs);
     }
     let p = 10u128.pow(u32::from(scale));
-    write!(
-        f,
-        "{}{}.{:0width$}",
-        if neg { "-" } else { "" },
-        abs / p,
-        abs % p,
-        width = usize::from(scale)
-    )
+    write!(f, "{}{}.{:0width$}", if neg { "-" } else { "" }, abs / p, abs % p, width = usize::from(scale))
 }
 
 /// Displays a mantissa at a given scale (`Price(6183763).display(2)` is `61837.63`).
@@ -282,10 +270,7 @@ impl Notional {
             if !c.is_ascii_digit() {
                 return Err(classify(c));
             }
-            acc = acc
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(i128::from(c - b'0')))
-                .ok_or(FixedError::Overflow)?;
+            acc = acc.checked_mul(10).and_then(|v| v.checked_add(i128::from(c - b'0'))).ok_or(FixedError::Overflow)?;
         }
         let mut n = 0u8;
         for &c in frac {
@@ -299,9 +284,7 @@ impl Notional {
                 return Err(FixedError::TooManyDecimals { scale: Self::SCALE });
             }
         }
-        acc = acc
-            .checked_mul(10i128.pow(u32::from(Self::SCALE - n)))
-            .ok_or(FixedError::Overflow)?;
+        acc = acc.checked_mul(10i128.pow(u32::from(Self::SCALE - n))).ok_or(FixedError::Overflow)?;
         Ok(Self(if neg { -acc } else { acc }))
     }
 

@@ -1,6 +1,6 @@
 //! Instruments: what a symbol trades and at which precision.
 
-use super::fixed::{FixedError, Notional, Price, Qty, MAX_SCALE};
+use super::fixed::{FixedError, MAX_SCALE, Notional, Price, Qty};
 use std::fmt;
 
 /// Where an instrument trades.
@@ -156,9 +156,8 @@ pub struct FilterStrings<'a> {
 
 /// Guesses base and quote from a concatenated symbol by its quote suffix.
 fn split_symbol(symbol: &str) -> (String, String) {
-    const QUOTES: [&str; 12] = [
-        "USDT", "USDC", "FDUSD", "BUSD", "TUSD", "USD", "EUR", "BTC", "ETH", "BNB", "TRY", "BRL",
-    ];
+    const QUOTES: [&str; 12] =
+        ["USDT", "USDC", "FDUSD", "BUSD", "TUSD", "USD", "EUR", "BTC", "ETH", "BNB", "TRY", "BRL"];
     let up = symbol.to_ascii_uppercase();
     let up = up.split('_').next().unwrap_or(&up).to_string();
     for q in QUOTES {
@@ -208,10 +207,7 @@ impl Instruments {
     /// Finds a symbol by its bytes, case-sensitively (events use upper case).
     #[inline]
     pub fn find(&self, symbol: &[u8]) -> Option<InstrumentId> {
-        self.list
-            .iter()
-            .position(|i| i.symbol.as_bytes() == symbol)
-            .map(|i| InstrumentId(i as u32))
+        self.list.iter().position(|i| i.symbol.as_bytes() == symbol).map(|i| InstrumentId(i as u32))
     }
 
     /// Finds a symbol, or adds it when auto-registration is on.

@@ -177,15 +177,8 @@ pub enum OrderState {
 }
 
 impl OrderState {
-    pub const ALL: [Self; 7] = [
-        Self::New,
-        Self::Accepted,
-        Self::PartiallyFilled,
-        Self::Filled,
-        Self::Canceled,
-        Self::Rejected,
-        Self::Expired,
-    ];
+    pub const ALL: [Self; 7] =
+        [Self::New, Self::Accepted, Self::PartiallyFilled, Self::Filled, Self::Canceled, Self::Rejected, Self::Expired];
 
     /// The transition table. Anything not listed is illegal.
     pub const fn can_become(self, to: Self) -> bool {

@@ -28,10 +28,7 @@ pub struct Position {
 
 impl Position {
     pub fn new(instrument: InstrumentId) -> Self {
-        Self {
-            instrument,
-            ..Self::default()
-        }
+        Self { instrument, ..Self::default() }
     }
 
     pub fn is_flat(&self) -> bool {
@@ -51,11 +48,7 @@ impl Position {
         }
         let shift = Notional::SCALE.checked_sub(price_scale.checked_add(qty_scale)?)?;
         let d = i128::from(self.qty.0).checked_mul(i128::from(*POW10.get(usize::from(shift))?))?;
-        let (n, d) = if d < 0 {
-            (-self.cost.0, -d)
-        } else {
-            (self.cost.0, d)
-        };
+        let (n, d) = if d < 0 { (-self.cost.0, -d) } else { (self.cost.0, d) };
         let q = n / d;
         let r = n % d;
         let q = if r.abs() * 2 >= d { q + n.signum() } else { q };
@@ -70,17 +63,9 @@ mod tests {
     #[test]
     fn average_entry_rounds_half_away() {
         // 3 units (scale 0) costing 100.00 + 100.00 + 100.01 = 300.01 at price scale 2.
-        let p = Position {
-            qty: Qty(3),
-            cost: Notional::of(Price(30_001), Qty(1), 2, 0),
-            ..Position::default()
-        };
+        let p = Position { qty: Qty(3), cost: Notional::of(Price(30_001), Qty(1), 2, 0), ..Position::default() };
         assert_eq!(p.avg_entry(2, 0), Some(Price(10_000)));
-        let short = Position {
-            qty: Qty(-2),
-            cost: Notional::of(Price(-20_001), Qty(1), 2, 0),
-            ..Position::default()
-        };
+        let short = Position { qty: Qty(-2), cost: Notional::of(Price(-20_001), Qty(1), 2, 0), ..Position::default() };
         assert_eq!(short.avg_entry(2, 0), Some(Price(10_001)));
         assert_eq!(Position::default().avg_entry(2, 0), None);
     }

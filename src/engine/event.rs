@@ -29,9 +29,14 @@ pub struct Event {
 pub enum EventKind {
     Market(MarketEvent),
     /// An instruction from the trader or the runner, issued at `time_ms`.
-    Command { time_ms: i64, command: Command },
+    Command {
+        time_ms: i64,
+        command: Command,
+    },
     /// Time passes with no market event (timers: order latency, expiry).
-    Timer { time_ms: i64 },
+    Timer {
+        time_ms: i64,
+    },
     /// An instrument became known (exchangeInfo, or a symbol first met in a
     /// bare file). Sent before any event that refers to it; ids match the
     /// decoder's table because both add in the same order.
@@ -46,7 +51,9 @@ pub enum Command {
     Cancel(OrderId),
     CancelAll,
     /// Halt strategies, cancel every open order, and optionally flatten.
-    KillSwitch { flatten: bool },
+    KillSwitch {
+        flatten: bool,
+    },
     /// Re-arm after a kill switch.
     ResetKillSwitch,
     PauseStrategy(StrategyId),

@@ -136,20 +136,12 @@ impl BinanceDecoder {
     /// a depth snapshot, whose body carries none.
     pub fn decode_rest(&mut self, url: &str, body: &[u8]) -> Result<Decoded, DecodeError> {
         let symbol = query_param(url, "symbol").map(|s| s.to_ascii_uppercase());
-        self.run(
-            body,
-            self.max_rest_bytes,
-            symbol.as_deref().map(str::as_bytes),
-        )
+        self.run(body, self.max_rest_bytes, symbol.as_deref().map(str::as_bytes))
     }
 
     /// Decodes a frame whose snapshot, if it is one, belongs to `symbol`
     /// (e.g. the symbol of a recording's file name).
-    pub fn decode_with_symbol(
-        &mut self,
-        frame: &[u8],
-        symbol: &[u8],
-    ) -> Result<Decoded, DecodeError> {
+    pub fn decode_with_symbol(&mut self, frame: &[u8], symbol: &[u8]) -> Result<Decoded, DecodeError> {
         self.run(frame, self.max_frame_bytes, Some(symbol))
     }
 
@@ -162,19 +154,11 @@ impl BinanceDecoder {
     }
 
     #[inline]
-    fn run(
-        &mut self,
-        frame: &[u8],
-        limit: usize,
-        hint: Option<&[u8]>,
-    ) -> Result<Decoded, DecodeError> {
+    fn run(&mut self, frame: &[u8], limit: usize, hint: Option<&[u8]>) -> Result<Decoded, DecodeError> {
         let r = if frame.len() > limit {
             Err(DecodeError::new(
                 Malformed::TooLarge,
-                format!(
-                    "frame of {} bytes exceeds the limit of {limit}",
-                    frame.len()
-                ),
+                format!("frame of {} bytes exceeds the limit of {limit}", frame.len()),
             ))
         } else {
             envelope::decode(frame, &mut self.symbols, &mut self.stats, hint)
@@ -223,22 +207,16 @@ mod tests {
     fn exchange_info_upserts_and_changes_scales() {
         let mut d = BinanceDecoder::default();
         let trade = br#"{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"61837.63000000","q":"1","T":1,"m":true}"#;
-        let Ok(Decoded::Market(MarketEvent::Trade(t))) = d.decode(trade) else {
-            panic!()
-        };
+        let Ok(Decoded::Market(MarketEvent::Trade(t))) = d.decode(trade) else { panic!() };
         assert_eq!(t.price, Price(6_183_763_000_000));
         let info = br#"{"timezone":"UTC","serverTime":1,"symbols":[{"symbol":"BTCUSDT","baseAsset":"BTC","quoteAsset":"USDT","filters":[
             {"filterType":"PRICE_FILTER","tickSize":"0.01000000"},{"filterType":"LOT_SIZE","minQty":"0.00001000","stepSize":"0.00001000"},
             {"filterType":"NOTIONAL","minNotional":"5.00000000"}]},{"symbol":"BAD","filters":[]}]}"#;
-        let Ok(Decoded::ExchangeInfo(list)) = d.decode(info) else {
-            panic!()
-        };
+        let Ok(Decoded::ExchangeInfo(list)) = d.decode(info) else { panic!() };
         assert_eq!(list.len(), 1);
         assert_eq!(d.stats().exchange_info_skipped(), 1);
         assert_eq!(d.instruments().len(), 1);
-        let Ok(Decoded::Market(MarketEvent::Trade(t))) = d.decode(trade) else {
-            panic!()
-        };
+        let Ok(Decoded::Market(MarketEvent::Trade(t))) = d.decode(trade) else { panic!() };
         assert_eq!((t.instrument, t.price), (InstrumentId(0), Price(6_183_763)));
     }
 

@@ -46,10 +46,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            frame_bytes: DEFAULT_FRAME_LIMIT,
-            rest_bytes: DEFAULT_REST_LIMIT,
-        }
+        Self { frame_bytes: DEFAULT_FRAME_LIMIT, rest_bytes: DEFAULT_REST_LIMIT }
     }
 }
 
@@ -86,11 +83,7 @@ impl Record<'_> {
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     #[error("line {line_no}: {len} bytes exceed the limit of {limit}")]
-    TooLarge {
-        line_no: u64,
-        len: usize,
-        limit: usize,
-    },
+    TooLarge { line_no: u64, len: usize, limit: usize },
     #[error("line {line_no}: unrecognized line layout")]
     BadLayout { line_no: u64 },
     #[error("line {line_no}: bad receive time: {detail}")]
@@ -173,10 +166,7 @@ pub struct InputReader {
 
 impl std::fmt::Debug for InputReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InputReader")
-            .field("name", &self.name)
-            .field("line_no", &self.line_no)
-            .finish()
+        f.debug_struct("InputReader").field("name", &self.name).field("line_no", &self.line_no).finish()
     }
 }
 
@@ -201,10 +191,7 @@ impl InputReader {
         let mut raw = BufReader::with_capacity(READ_BUFFER, reader);
         let gzip = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
         let src: Box<dyn BufRead + Send> = if gzip {
-            Box::new(BufReader::with_capacity(
-                READ_BUFFER,
-                MultiGzDecoder::new(raw),
-            ))
+            Box::new(BufReader::with_capacity(READ_BUFFER, MultiGzDecoder::new(raw)))
         } else {
             Box::new(raw)
         };
@@ -243,19 +230,12 @@ impl InputReader {
                 Ok(LineRead::TooLong { len }) => {
                     self.stats.lines += 1;
                     let limit = self.limit_for_prefix();
-                    return Some(Err(self.refuse(InputError::TooLarge {
-                        line_no: self.line_no,
-                        len,
-                        limit,
-                    })));
+                    return Some(Err(self.refuse(InputError::TooLarge { line_no: self.line_no, len, limit })));
                 }
                 Ok(LineRead::Line) => self.stats.lines += 1,
                 Err(source) => {
                     self.done = true;
-                    return Some(Err(self.refuse(InputError::Io {
-                        line_no: self.line_no + 1,
-                        source,
-                    })));
+                    return Some(Err(self.refuse(InputError::Io { line_no: self.line_no + 1, source })));
                 }
             }
             if self.buf.last() == Some(&b'\r') {
@@ -267,15 +247,10 @@ impl InputReader {
             let shape = match layout::classify(&self.buf) {
                 Ok(s) => s,
                 Err(LayoutError::Unrecognized) => {
-                    return Some(Err(self.refuse(InputError::BadLayout {
-                        line_no: self.line_no,
-                    })));
+                    return Some(Err(self.refuse(InputError::BadLayout { line_no: self.line_no })));
                 }
                 Err(LayoutError::BadTime(detail)) => {
-                    return Some(Err(self.refuse(InputError::BadTimestamp {
-                        line_no: self.line_no,
-                        detail,
-                    })));
+                    return Some(Err(self.refuse(InputError::BadTimestamp { line_no: self.line_no, detail })));
                 }
             };
             match shape {
@@ -305,34 +280,18 @@ impl InputReader {
         }
     }
 
-    fn record(
-        &self,
-        recv_ns: Option<i64>,
-        bytes: Range<usize>,
-        url: Option<Range<usize>>,
-    ) -> Record<'_> {
+    fn record(&self, recv_ns: Option<i64>, bytes: Range<usize>, url: Option<Range<usize>>) -> Record<'_> {
         let body = self.buf.get(bytes).unwrap_or_default();
-        let kind = match url
-            .and_then(|u| self.buf.get(u))
-            .and_then(|u| std::str::from_utf8(u).ok())
-        {
+        let kind = match url.and_then(|u| self.buf.get(u)).and_then(|u| std::str::from_utf8(u).ok()) {
             Some(url) => RecordKind::Rest { url, body },
             None => RecordKind::Frame(body),
         };
-        Record {
-            line_no: self.line_no,
-            recv_ns,
-            kind,
-        }
+        Record { line_no: self.line_no, recv_ns, kind }
     }
 
     fn check_len(&mut self, r: &Range<usize>, limit: usize) -> Result<(), InputError> {
         if r.len() > limit {
-            return Err(self.refuse(InputError::TooLarge {
-                line_no: self.line_no,
-                len: r.len(),
-                limit,
-            }));
+            return Err(self.refuse(InputError::TooLarge { line_no: self.line_no, len: r.len(), limit }));
         }
         Ok(())
     }
@@ -357,11 +316,7 @@ impl InputReader {
 
     /// REST lines (they start with an http URL) may be longer than frames.
     fn limit_for_prefix(&self) -> usize {
-        if self.buf.starts_with(b"http") {
-            self.limits.rest_bytes
-        } else {
-            self.limits.frame_bytes
-        }
+        if self.buf.starts_with(b"http") { self.limits.rest_bytes } else { self.limits.frame_bytes }
     }
 
     /// Reads one line into `buf`, keeping at most its limit plus a prefix
@@ -389,16 +344,8 @@ impl InputReader {
             };
             // Until the prefix is known, allow the larger limit.
             let cap = if self.buf.len() >= 4 || chunk_len >= 4 {
-                let head = if self.buf.len() >= 4 {
-                    &self.buf[..]
-                } else {
-                    &avail[..chunk_len]
-                };
-                if head.starts_with(b"http") {
-                    self.limits.rest_bytes
-                } else {
-                    self.limits.frame_bytes
-                }
+                let head = if self.buf.len() >= 4 { &self.buf[..] } else { &avail[..chunk_len] };
+                if head.starts_with(b"http") { self.limits.rest_bytes } else { self.limits.frame_bytes }
             } else {
                 self.limits.rest_bytes.max(self.limits.frame_bytes)
             }
@@ -412,11 +359,7 @@ impl InputReader {
             }
         }
         self.line_no += 1;
-        Ok(if total > self.buf.len() {
-            LineRead::TooLong { len: total }
-        } else {
-            LineRead::Line
-        })
+        Ok(if total > self.buf.len() { LineRead::TooLong { len: total } } else { LineRead::Line })
     }
 
     /// Whether line 1 opens a JSON value that it does not close.
@@ -435,19 +378,12 @@ impl InputReader {
         self.buf.push(b'\n');
         let room = (limit + 1).saturating_sub(self.buf.len()) as u64;
         if let Err(source) = (&mut self.src).take(room).read_to_end(&mut self.buf) {
-            return Err(self.refuse(InputError::Io {
-                line_no: self.line_no,
-                source,
-            }));
+            return Err(self.refuse(InputError::Io { line_no: self.line_no, source }));
         }
         if self.buf.len() > limit {
             let rest = io::copy(&mut self.src, &mut io::sink()).unwrap_or(0);
             let len = self.buf.len() + rest as usize;
-            return Err(self.refuse(InputError::TooLarge {
-                line_no: 1,
-                len,
-                limit,
-            }));
+            return Err(self.refuse(InputError::TooLarge { line_no: 1, len, limit }));
         }
         self.stats.frames += 1;
         self.stats.documents += 1;
@@ -481,14 +417,9 @@ pub enum LoadError {
 pub fn load_exchange_info(path: impl AsRef<Path>) -> Result<Vec<Instrument>, LoadError> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let limits = Limits {
-        frame_bytes: DEFAULT_REST_LIMIT,
-        rest_bytes: DEFAULT_REST_LIMIT,
-    };
-    let mut r = InputReader::open_with_limits(path, limits).map_err(|source| LoadError::Io {
-        path: name.clone(),
-        source,
-    })?;
+    let limits = Limits { frame_bytes: DEFAULT_REST_LIMIT, rest_bytes: DEFAULT_REST_LIMIT };
+    let mut r =
+        InputReader::open_with_limits(path, limits).map_err(|source| LoadError::Io { path: name.clone(), source })?;
     let mut last_err = None;
     while let Some(rec) = r.next() {
         let Ok(rec) = rec else { continue };
@@ -526,11 +457,7 @@ mod tests {
         let mut seen = Vec::new();
         while let Some(rec) = r.next() {
             let rec = rec.unwrap();
-            seen.push((
-                rec.line_no,
-                rec.recv_ns,
-                String::from_utf8(rec.bytes().to_vec()).unwrap(),
-            ));
+            seen.push((rec.line_no, rec.recv_ns, String::from_utf8(rec.bytes().to_vec()).unwrap()));
         }
         assert_eq!(
             seen,
@@ -540,37 +467,21 @@ mod tests {
                 (4, None, "{\"c\":3}".to_string())
             ]
         );
-        assert_eq!(
-            (r.stats().lines, r.stats().frames, r.stats().skipped_empty),
-            (4, 3, 1)
-        );
+        assert_eq!((r.stats().lines, r.stats().frames, r.stats().skipped_empty), (4, 3, 1));
     }
 
     #[test]
     fn overlong_lines_are_skipped_within_the_cap() {
-        let limits = Limits {
-            frame_bytes: 16,
-            rest_bytes: 64,
-        };
+        let limits = Limits { frame_bytes: 16, rest_bytes: 64 };
         let long = format!("{{\"x\":\"{}\"}}", "y".repeat(PREFIX_ALLOWANCE + 100));
-        let mut r = reader(
-            &format!("{long}\n{{\"ok\":1}}\n{{\"a\":\"0123456789abcdef\"}}\n"),
-            limits,
-        );
+        let mut r = reader(&format!("{long}\n{{\"ok\":1}}\n{{\"a\":\"0123456789abcdef\"}}\n"), limits);
         match r.next() {
-            Some(Err(InputError::TooLarge {
-                line_no: 1,
-                len,
-                limit: 16,
-            })) => assert_eq!(len, long.len()),
+            Some(Err(InputError::TooLarge { line_no: 1, len, limit: 16 })) => assert_eq!(len, long.len()),
             other => panic!("{other:?}"),
         }
         assert!(r.buf.len() <= 16 + PREFIX_ALLOWANCE, "kept at most the cap");
         assert_eq!(r.next().unwrap().unwrap().bytes(), b"{\"ok\":1}");
-        assert!(matches!(
-            r.next(),
-            Some(Err(InputError::TooLarge { line_no: 3, .. }))
-        ));
+        assert!(matches!(r.next(), Some(Err(InputError::TooLarge { line_no: 3, .. }))));
         assert!(r.next().is_none());
         assert_eq!(r.stats().too_large, 2);
     }

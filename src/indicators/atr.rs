@@ -13,11 +13,7 @@ pub struct Hlc {
 
 impl From<&Candle> for Hlc {
     fn from(c: &Candle) -> Self {
-        Self {
-            high: c.high.0,
-            low: c.low.0,
-            close: c.close.0,
-        }
+        Self { high: c.high.0, low: c.low.0, close: c.close.0 }
     }
 }
 
@@ -36,13 +32,7 @@ pub struct Atr {
 impl Atr {
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
         let period = check_period("ATR", period)?;
-        Ok(Self {
-            period,
-            prev_close: None,
-            seen: 0,
-            seed_sum: 0,
-            value: None,
-        })
+        Ok(Self { period, prev_close: None, seen: 0, seed_sum: 0, value: None })
     }
 
     pub fn period(&self) -> usize {

@@ -44,11 +44,7 @@ impl Sums {
     fn add(&mut self, x: i64, sign: i128) {
         let d = i128::from(x) - i128::from(self.origin);
         if d.unsigned_abs() >= self.huge_from {
-            self.huge = if sign > 0 {
-                self.huge + 1
-            } else {
-                self.huge.saturating_sub(1)
-            };
+            self.huge = if sign > 0 { self.huge + 1 } else { self.huge.saturating_sub(1) };
         } else {
             self.sum += sign * d;
             self.sum_sq += sign * d * d;
@@ -86,13 +82,7 @@ impl Bollinger {
         Ok(Self {
             window: Window::new(period),
             k,
-            sums: Sums {
-                origin: 0,
-                sum: 0,
-                sum_sq: 0,
-                huge: 0,
-                huge_from: 1u128 << e,
-            },
+            sums: Sums { origin: 0, sum: 0, sum_sq: 0, huge: 0, huge_from: 1u128 << e },
             value: None,
         })
     }
@@ -129,19 +119,10 @@ impl Indicator for Bollinger {
             // resumes as soon as the outlier has left the window.
             self.sums.rebase(x, self.window.values());
         }
-        let exact = if self.sums.huge == 0 {
-            self.sums.exact(self.window.len())
-        } else {
-            None
-        };
+        let exact = if self.sums.huge == 0 { self.sums.exact(self.window.len()) } else { None };
         let (middle, sigma) = exact.unwrap_or_else(|| self.two_pass());
         let width = self.k * sigma;
-        self.value = Some(Bands {
-            lower: middle - width,
-            middle,
-            upper: middle + width,
-            sigma,
-        });
+        self.value = Some(Bands { lower: middle - width, middle, upper: middle + width, sigma });
         self.value
     }
 

@@ -29,13 +29,7 @@ pub(crate) fn step(alpha: f64, prev: f64, x: f64) -> f64 {
 impl Ema {
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
         let period = check_period("EMA", period)?;
-        Ok(Self {
-            period,
-            alpha: alpha(period),
-            seen: 0,
-            seed_sum: 0,
-            value: None,
-        })
+        Ok(Self { period, alpha: alpha(period), seen: 0, seed_sum: 0, value: None })
     }
 
     pub fn period(&self) -> usize {

@@ -71,11 +71,7 @@ impl Indicator for Macd {
             }
         };
         self.signal = Some(signal);
-        self.value = Some(MacdValue {
-            macd,
-            signal,
-            histogram: macd - signal,
-        });
+        self.value = Some(MacdValue { macd, signal, histogram: macd - signal });
         self.value
     }
 

@@ -13,11 +13,7 @@ pub struct Sma {
 
 impl Sma {
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
-        Ok(Self {
-            window: Window::new(check_period("SMA", period)?),
-            sum: 0,
-            value: None,
-        })
+        Ok(Self { window: Window::new(check_period("SMA", period)?), sum: 0, value: None })
     }
 
     pub fn period(&self) -> usize {

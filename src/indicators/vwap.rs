@@ -31,9 +31,7 @@ impl Indicator for Vwap {
 
     #[inline]
     fn update(&mut self, (price, qty): (Price, Qty)) -> Option<f64> {
-        self.sum_pq = self
-            .sum_pq
-            .saturating_add(i128::from(price.0) * i128::from(qty.0));
+        self.sum_pq = self.sum_pq.saturating_add(i128::from(price.0) * i128::from(qty.0));
         self.sum_q = self.sum_q.saturating_add(i128::from(qty.0));
         self.value()
     }

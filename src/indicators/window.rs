@@ -12,11 +12,7 @@ pub(crate) struct Window {
 impl Window {
     /// `n` must be at least 1 (checked by the indicators' constructors).
     pub fn new(n: usize) -> Self {
-        Self {
-            buf: vec![0; n],
-            head: 0,
-            full: false,
-        }
+        Self { buf: vec![0; n], head: 0, full: false }
     }
 
     /// Adds `x`; returns the value it pushed out once the window is full.
@@ -43,11 +39,7 @@ impl Window {
 
     /// The values in the window (any order), for the rare slow path.
     pub fn values(&self) -> &[i64] {
-        if self.full {
-            &self.buf
-        } else {
-            &self.buf[..self.head]
-        }
+        if self.full { &self.buf } else { &self.buf[..self.head] }
     }
 
     pub fn clear(&mut self) {

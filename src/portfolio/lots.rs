@@ -29,14 +29,7 @@ pub struct Fifo {
 impl Fifo {
     /// Books a fill of signed quantity `q` at `price` against the position
     /// `pos` (signed), at the instrument's scales.
-    pub fn book(
-        &mut self,
-        pos: i64,
-        q: i64,
-        price: Price,
-        price_scale: u8,
-        qty_scale: u8,
-    ) -> Booked {
+    pub fn book(&mut self, pos: i64, q: i64, price: Price, price_scale: u8, qty_scale: u8) -> Booked {
         let of = |p: i64, n: i64| Notional::of(Price(p), Qty(n), price_scale, qty_scale);
         let dir = q.signum();
         let mut left = q.saturating_abs();

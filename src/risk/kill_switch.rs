@@ -65,11 +65,7 @@ pub struct KillSwitch {
 
 impl KillSwitch {
     pub fn new(daily_loss_limit: Option<Notional>, max_drawdown: Option<Notional>) -> Self {
-        Self {
-            daily_loss_limit,
-            max_drawdown,
-            ..Self::default()
-        }
+        Self { daily_loss_limit, max_drawdown, ..Self::default() }
     }
 
     pub fn trip(&self) -> Option<&KillSwitchTrip> {
@@ -134,12 +130,7 @@ impl KillSwitch {
         equity: Option<Notional>,
         detail: String,
     ) -> Option<KillSwitchTrip> {
-        let trip = KillSwitchTrip {
-            reason,
-            time_ms: now_ms,
-            equity,
-            detail,
-        };
+        let trip = KillSwitchTrip { reason, time_ms: now_ms, equity, detail };
         self.trip = Some(trip.clone());
         Some(trip)
     }

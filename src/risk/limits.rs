@@ -105,17 +105,14 @@ impl SymbolLimitsExact {
             let d = 10i128.pow(u32::from(Notional::SCALE.saturating_sub(inst.qty_scale)));
             Qty(i64::try_from(n.0 / d).unwrap_or(i64::MAX))
         };
-        QtyLimits {
-            max_order_qty: self.max_order_qty.map(conv),
-            max_position_qty: self.max_position_qty.map(conv),
-        }
+        QtyLimits { max_order_qty: self.max_order_qty.map(conv), max_position_qty: self.max_position_qty.map(conv) }
     }
 }
 
 /// Parses a non-negative decimal amount; `"0"` turns the limit off.
 pub(crate) fn parse_limit(key: &str, value: &str) -> Result<Option<Notional>, String> {
-    let n = Notional::parse(value.trim())
-        .map_err(|e| format!("risk.{key}: {value:?} is not a decimal amount ({e})"))?;
+    let n =
+        Notional::parse(value.trim()).map_err(|e| format!("risk.{key}: {value:?} is not a decimal amount ({e})"))?;
     if n.0 < 0 {
         return Err(format!("risk.{key}: {value:?} must not be negative"));
     }
@@ -132,17 +129,11 @@ impl RiskConfig {
         }
         let stale_after_ms = match self.stale_after_ms {
             0 => None,
-            ms => Some(
-                i64::try_from(ms)
-                    .map_err(|_| format!("risk.stale-after-ms: {ms} is out of range"))?,
-            ),
+            ms => Some(i64::try_from(ms).map_err(|_| format!("risk.stale-after-ms: {ms} is out of range"))?),
         };
         Ok(Limits {
             max_order_notional: parse_limit("max-order-notional", &self.max_order_notional)?,
-            max_position_notional: parse_limit(
-                "max-position-notional",
-                &self.max_position_notional,
-            )?,
+            max_position_notional: parse_limit("max-position-notional", &self.max_position_notional)?,
             max_gross_exposure: parse_limit("max-gross-exposure", &self.max_gross_exposure)?,
             price_band_bps: (self.price_band_bps != 0).then_some(self.price_band_bps),
             max_open_orders: (self.max_open_orders != 0).then_some(self.max_open_orders as usize),
@@ -175,23 +166,11 @@ mod tests {
 
     #[test]
     fn errors_name_the_key_and_value() {
-        let cfg = RiskConfig {
-            max_drawdown: "12,5".into(),
-            ..RiskConfig::default()
-        };
+        let cfg = RiskConfig { max_drawdown: "12,5".into(), ..RiskConfig::default() };
         let e = cfg.limits().unwrap_err();
-        assert!(
-            e.contains("risk.max-drawdown") && e.contains("\"12,5\""),
-            "{e}"
-        );
+        assert!(e.contains("risk.max-drawdown") && e.contains("\"12,5\""), "{e}");
         let mut cfg = RiskConfig::default();
-        cfg.symbols.insert(
-            "BTCUSDT".into(),
-            SymbolLimits {
-                max_order_qty: Some("-1".into()),
-                max_position_qty: None,
-            },
-        );
+        cfg.symbols.insert("BTCUSDT".into(), SymbolLimits { max_order_qty: Some("-1".into()), max_position_qty: None });
         let e = cfg.symbol_limits().unwrap_err();
         assert!(e.contains("risk.symbols.BTCUSDT.max-order-qty"), "{e}");
     }
@@ -200,25 +179,16 @@ mod tests {
     fn zero_disables_and_defaults_parse() {
         let l = RiskConfig::default().limits().unwrap();
         assert_eq!(l.max_order_notional, Notional::parse("10000").ok());
-        let off = RiskConfig {
-            max_order_notional: "0".into(),
-            price_band_bps: 0,
-            ..RiskConfig::default()
-        };
+        let off = RiskConfig { max_order_notional: "0".into(), price_band_bps: 0, ..RiskConfig::default() };
         let l = off.limits().unwrap();
         assert_eq!((l.max_order_notional, l.price_band_bps), (None, None));
     }
 
     #[test]
     fn symbol_limits_round_toward_zero_at_the_qty_scale() {
-        let inst = Instrument {
-            qty_scale: 2,
-            ..Instrument::with_defaults(crate::domain::Venue::BinanceSpot, "BTCUSDT")
-        };
-        let e = SymbolLimitsExact {
-            max_order_qty: Notional::parse("1.239").ok(),
-            max_position_qty: None,
-        };
+        let inst =
+            Instrument { qty_scale: 2, ..Instrument::with_defaults(crate::domain::Venue::BinanceSpot, "BTCUSDT") };
+        let e = SymbolLimitsExact { max_order_qty: Notional::parse("1.239").ok(), max_position_qty: None };
         assert_eq!(e.at_scale(&inst).max_order_qty, Some(Qty(123)));
     }
 }

@@ -17,11 +17,7 @@ pub struct RateWindow {
 impl RateWindow {
     /// `max == 0` turns the limit off.
     pub fn new(max: usize) -> Self {
-        Self {
-            ring: Vec::with_capacity(max),
-            max,
-            head: 0,
-        }
+        Self { ring: Vec::with_capacity(max), max, head: 0 }
     }
 
     /// Would one more order at `now_ms` stay within the limit?
@@ -30,17 +26,12 @@ impl RateWindow {
         if self.max == 0 || self.ring.len() < self.max {
             return true;
         }
-        self.ring
-            .get(self.head)
-            .is_none_or(|&oldest| now_ms.saturating_sub(oldest) >= WINDOW_MS)
+        self.ring.get(self.head).is_none_or(|&oldest| now_ms.saturating_sub(oldest) >= WINDOW_MS)
     }
 
     /// Orders counted in the window ending at `now_ms`.
     pub fn in_window(&self, now_ms: i64) -> usize {
-        self.ring
-            .iter()
-            .filter(|&&t| now_ms.saturating_sub(t) < WINDOW_MS)
-            .count()
+        self.ring.iter().filter(|&&t| now_ms.saturating_sub(t) < WINDOW_MS).count()
     }
 
     /// Records an accepted order.

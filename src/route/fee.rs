@@ -79,10 +79,7 @@ mod tests {
     #[test]
     fn bad_rates_name_the_key() {
         let e = FeeRate::parse_bps("paper.taker-fee-bps", "1e3").unwrap_err();
-        assert!(
-            e.contains("paper.taker-fee-bps") && e.contains("1e3"),
-            "{e}"
-        );
+        assert!(e.contains("paper.taker-fee-bps") && e.contains("1e3"), "{e}");
         assert!(FeeRate::parse_bps("k", "10001").is_err());
     }
 }

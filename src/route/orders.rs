@@ -6,9 +6,7 @@
 //! display, while the counters cover the whole session.
 
 use super::report::Report;
-use crate::domain::{
-    Fill, IllegalTransition, Instrument, Notional, Order, OrderId, OrderState, Qty,
-};
+use crate::domain::{Fill, IllegalTransition, Instrument, Notional, Order, OrderId, OrderState, Qty};
 use std::collections::{BTreeMap, VecDeque};
 
 /// Why a report could not be applied. The order is left unchanged.
@@ -17,14 +15,8 @@ pub enum OrderError {
     #[error(transparent)]
     Illegal(#[from] IllegalTransition),
     #[error("order {order:?}: fill of {fill:?} exceeds the remaining {remaining:?}")]
-    Overfill {
-        order: OrderId,
-        remaining: Qty,
-        fill: Qty,
-    },
-    #[error(
-        "order {order:?}: fill does not match the order (instrument, side or a non-positive qty)"
-    )]
+    Overfill { order: OrderId, remaining: Qty, fill: Qty },
+    #[error("order {order:?}: fill does not match the order (instrument, side or a non-positive qty)")]
     FillMismatch { order: OrderId },
     #[error("order {0:?} already exists")]
     Duplicate(OrderId),
@@ -91,11 +83,7 @@ impl Orders {
             return Err(OrderError::Duplicate(order.id));
         }
         self.counts.submitted += 1;
-        let tracked = Tracked {
-            order,
-            price_scale: inst.price_scale,
-            qty_scale: inst.qty_scale,
-        };
+        let tracked = Tracked { order, price_scale: inst.price_scale, qty_scale: inst.qty_scale };
         let id = tracked.order.id;
         if tracked.order.state.is_terminal() {
             self.retire(tracked.order);
@@ -113,12 +101,7 @@ impl Orders {
             return match self.closed.iter().find(|o| o.id == id) {
                 Some(o) => {
                     let to = r.target_state().unwrap_or(OrderState::Filled);
-                    Err(IllegalTransition {
-                        order: id,
-                        from: o.state,
-                        to,
-                    }
-                    .into())
+                    Err(IllegalTransition { order: id, from: o.state, to }.into())
                 }
                 None => Ok(None),
             };
@@ -159,10 +142,7 @@ impl Orders {
 
     /// An order by id: open, or finished and still in the history ring.
     pub fn get(&self, id: OrderId) -> Option<&Order> {
-        self.open
-            .get(&id)
-            .map(|t| &t.order)
-            .or_else(|| self.closed.iter().rev().find(|o| o.id == id))
+        self.open.get(&id).map(|t| &t.order).or_else(|| self.closed.iter().rev().find(|o| o.id == id))
     }
 
     /// Open orders (New, Accepted, PartiallyFilled) by id.
@@ -207,17 +187,9 @@ fn apply_fill(t: &mut Tracked, f: &Fill) -> Result<(), OrderError> {
     }
     let remaining = o.remaining();
     if f.qty > remaining {
-        return Err(OrderError::Overfill {
-            order: o.id,
-            remaining,
-            fill: f.qty,
-        });
+        return Err(OrderError::Overfill { order: o.id, remaining, fill: f.qty });
     }
-    let to = if f.qty == remaining {
-        OrderState::Filled
-    } else {
-        OrderState::PartiallyFilled
-    };
+    let to = if f.qty == remaining { OrderState::Filled } else { OrderState::PartiallyFilled };
     o.transition(to, f.time_ms)?;
     o.filled_qty = Qty(o.filled_qty.0 + f.qty.0);
     o.filled_notional += Notional::of(f.price, f.qty, t.price_scale, t.qty_scale);

@@ -32,8 +32,8 @@ use resting::RestingSide;
 use super::fee::FeeRate;
 use super::report::Report;
 use crate::domain::{
-    BookTicker, Fill, Instrument, InstrumentId, Instruments, Liquidity, Order, OrderId,
-    OrderIntent, OrderKind, Price, Qty, Side, TimeInForce, Trade,
+    BookTicker, Fill, Instrument, InstrumentId, Instruments, Liquidity, Order, OrderId, OrderIntent, OrderKind, Price,
+    Qty, Side, TimeInForce, Trade,
 };
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
@@ -56,12 +56,7 @@ pub struct PaperConfig {
 impl Default for PaperConfig {
     /// Binance spot's standard rate (0.1% = 10 bps) and a typical round trip.
     fn default() -> Self {
-        Self {
-            latency_ms: 50,
-            slippage_ticks: 0,
-            maker_fee_bps: "10".into(),
-            taker_fee_bps: "10".into(),
-        }
+        Self { latency_ms: 50, slippage_ticks: 0, maker_fee_bps: "10".into(), taker_fee_bps: "10".into() }
     }
 }
 
@@ -102,11 +97,7 @@ struct Market {
 
 impl Market {
     fn new() -> Self {
-        Self {
-            touch: None,
-            bids: RestingSide::new(Side::Buy),
-            asks: RestingSide::new(Side::Sell),
-        }
+        Self { touch: None, bids: RestingSide::new(Side::Buy), asks: RestingSide::new(Side::Sell) }
     }
 
     fn side_mut(&mut self, side: Side) -> &mut RestingSide {
@@ -182,18 +173,10 @@ impl PaperRouter {
         };
         if let Some(reason) = refusal {
             self.stats.rejected += 1;
-            out.push(Report::Rejected {
-                id,
-                time_ms: now_ms,
-                reason,
-            });
+            out.push(Report::Rejected { id, time_ms: now_ms, reason });
             return;
         }
-        let p = Pending {
-            id,
-            intent: it,
-            activate_at: now_ms.saturating_add(self.latency_ms),
-        };
+        let p = Pending { id, intent: it, activate_at: now_ms.saturating_add(self.latency_ms) };
         self.index.insert(id, Loc::Pending);
         if self.latency_ms == 0 {
             self.activate(p, inst, now_ms, out);
@@ -210,18 +193,13 @@ impl PaperRouter {
                 Some(i) => self.pending.remove(i).is_some(),
                 None => false,
             },
-            Some(Loc::Resting(inst, side)) => self
-                .markets
-                .get_mut(inst.index())
-                .and_then(|m| m.side_mut(side).remove(id))
-                .is_some(),
+            Some(Loc::Resting(inst, side)) => {
+                self.markets.get_mut(inst.index()).and_then(|m| m.side_mut(side).remove(id)).is_some()
+            }
         };
         if removed {
             self.stats.canceled += 1;
-            out.push(Report::Canceled {
-                id,
-                time_ms: now_ms,
-            });
+            out.push(Report::Canceled { id, time_ms: now_ms });
         }
         removed
     }
@@ -237,53 +215,27 @@ impl PaperRouter {
         self.index.clear();
         self.expiries.clear();
         self.stats.canceled += ids.len() as u64;
-        out.extend(ids.into_iter().map(|id| Report::Canceled {
-            id,
-            time_ms: now_ms,
-        }));
+        out.extend(ids.into_iter().map(|id| Report::Canceled { id, time_ms: now_ms }));
     }
 
     /// A new book top. Due orders arrive first (against the previous top),
     /// then queue estimates of resting orders at or better than it shrink.
-    pub fn on_book(
-        &mut self,
-        b: &BookTicker,
-        instruments: &Instruments,
-        now_ms: i64,
-        out: &mut Vec<Report>,
-    ) {
+    pub fn on_book(&mut self, b: &BookTicker, instruments: &Instruments, now_ms: i64, out: &mut Vec<Report>) {
         self.on_time(now_ms, instruments, out);
         let m = self.market(b.instrument);
-        m.touch = Some(Touch {
-            bid: b.bid,
-            bid_qty: b.bid_qty,
-            ask: b.ask,
-            ask_qty: b.ask_qty,
-        });
+        m.touch = Some(Touch { bid: b.bid, bid_qty: b.bid_qty, ask: b.ask, ask_qty: b.ask_qty });
         m.bids.on_touch(b.bid, b.bid_qty);
         m.asks.on_touch(b.ask, b.ask_qty);
     }
 
     /// A public trade: fills resting orders it reaches. The aggressor's
     /// opposite side is matched first (a sell print hits bids first).
-    pub fn on_trade(
-        &mut self,
-        t: &Trade,
-        instruments: &Instruments,
-        now_ms: i64,
-        out: &mut Vec<Report>,
-    ) {
+    pub fn on_trade(&mut self, t: &Trade, instruments: &Instruments, now_ms: i64, out: &mut Vec<Report>) {
         self.on_time(now_ms, instruments, out);
         let Some(inst) = instruments.try_get(t.instrument) else {
             return;
         };
-        let Self {
-            markets,
-            index,
-            maker,
-            stats,
-            ..
-        } = self;
+        let Self { markets, index, maker, stats, .. } = self;
         let Some(m) = markets.get_mut(t.instrument.index()) else {
             return;
         };
@@ -291,11 +243,7 @@ impl PaperRouter {
             return;
         }
         let mut vol = t.qty.0;
-        let sides = if t.buyer_is_maker {
-            [&mut m.bids, &mut m.asks]
-        } else {
-            [&mut m.asks, &mut m.bids]
-        };
+        let sides = if t.buyer_is_maker { [&mut m.bids, &mut m.asks] } else { [&mut m.asks, &mut m.bids] };
         for side in sides {
             side.match_trade(t.price, &mut vol, |o, qty| {
                 if o.remaining.0 == 0 {
@@ -321,16 +269,8 @@ impl PaperRouter {
     /// and expires orders past `expire_after_ms`, in time order.
     pub fn on_time(&mut self, now_ms: i64, instruments: &Instruments, out: &mut Vec<Report>) {
         loop {
-            let act = self
-                .pending
-                .front()
-                .map(|p| p.activate_at)
-                .filter(|&t| t <= now_ms);
-            let exp = self
-                .expiries
-                .peek()
-                .map(|Reverse((t, _, _))| *t)
-                .filter(|&t| t <= now_ms);
+            let act = self.pending.front().map(|p| p.activate_at).filter(|&t| t <= now_ms);
+            let exp = self.expiries.peek().map(|Reverse((t, _, _))| *t).filter(|&t| t <= now_ms);
             match (act, exp) {
                 (None, None) => return,
                 (Some(a), e) if e.is_none_or(|e| a <= e) => {
@@ -370,21 +310,12 @@ impl PaperRouter {
 
     /// Resting orders across instruments.
     pub fn resting_count(&self) -> usize {
-        self.markets
-            .iter()
-            .map(|m| m.bids.len() + m.asks.len())
-            .sum()
+        self.markets.iter().map(|m| m.bids.len() + m.asks.len()).sum()
     }
 
     /// Resting orders of one instrument: bids best first, then asks best first.
-    pub fn resting_orders(
-        &self,
-        instrument: InstrumentId,
-    ) -> impl Iterator<Item = &RestingOrder> + '_ {
-        self.markets
-            .get(instrument.index())
-            .into_iter()
-            .flat_map(|m| m.bids.iter().chain(m.asks.iter()))
+    pub fn resting_orders(&self, instrument: InstrumentId) -> impl Iterator<Item = &RestingOrder> + '_ {
+        self.markets.get(instrument.index()).into_iter().flat_map(|m| m.bids.iter().chain(m.asks.iter()))
     }
 
     /// A resting order, with its queue estimate.
@@ -412,11 +343,7 @@ impl PaperRouter {
     fn refuse(&mut self, id: OrderId, time_ms: i64, reason: &'static str, out: &mut Vec<Report>) {
         self.index.remove(&id);
         self.stats.rejected += 1;
-        out.push(Report::Rejected {
-            id,
-            time_ms,
-            reason,
-        });
+        out.push(Report::Rejected { id, time_ms, reason });
     }
 
     /// The order reaches the venue at `at`.
@@ -524,21 +451,18 @@ impl PaperRouter {
         };
         self.seq += 1;
         let seq = self.seq;
-        self.market(it.instrument)
-            .side_mut(it.side)
-            .insert(RestingOrder {
-                id,
-                side: it.side,
-                price: limit,
-                remaining,
-                queue_ahead,
-                strategy: it.strategy,
-                seq,
-            });
+        self.market(it.instrument).side_mut(it.side).insert(RestingOrder {
+            id,
+            side: it.side,
+            price: limit,
+            remaining,
+            queue_ahead,
+            strategy: it.strategy,
+            seq,
+        });
         self.index.insert(id, Loc::Resting(it.instrument, it.side));
         if let Some(after) = it.expire_after_ms {
-            self.expiries
-                .push(Reverse((at.saturating_add(after.max(0)), seq, id)));
+            self.expiries.push(Reverse((at.saturating_add(after.max(0)), seq, id)));
         }
     }
 

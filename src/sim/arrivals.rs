@@ -107,11 +107,7 @@ mod tests {
         }
         let n = seconds as f64;
         let mean = counts.iter().map(|&c| f64::from(c)).sum::<f64>() / n;
-        let var = counts
-            .iter()
-            .map(|&c| (f64::from(c) - mean).powi(2))
-            .sum::<f64>()
-            / n;
+        let var = counts.iter().map(|&c| (f64::from(c) - mean).powi(2)).sum::<f64>() / n;
         (mean, var)
     }
 

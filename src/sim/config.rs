@@ -49,14 +49,10 @@ impl Default for SyntheticConfig {
         Self {
             seed: 1,
             symbols: vec![
-                SymbolSpec::new("BTCUSDT", "0.01", "0.00001", "60000")
-                    .with_market(8.0, 4.0, "0.002", "1.5"),
-                SymbolSpec::new("ETHUSDT", "0.01", "0.0001", "3000")
-                    .with_market(10.0, 3.0, "0.05", "20"),
-                SymbolSpec::new("SOLUSDT", "0.01", "0.001", "150")
-                    .with_market(14.0, 2.0, "1", "300"),
-                SymbolSpec::new("DOGEUSDT", "0.00001", "1", "0.12")
-                    .with_market(16.0, 1.0, "2000", "200000"),
+                SymbolSpec::new("BTCUSDT", "0.01", "0.00001", "60000").with_market(8.0, 4.0, "0.002", "1.5"),
+                SymbolSpec::new("ETHUSDT", "0.01", "0.0001", "3000").with_market(10.0, 3.0, "0.05", "20"),
+                SymbolSpec::new("SOLUSDT", "0.01", "0.001", "150").with_market(14.0, 2.0, "1", "300"),
+                SymbolSpec::new("DOGEUSDT", "0.00001", "1", "0.12").with_market(16.0, 1.0, "2000", "200000"),
             ],
             rate: 2_000.0,
             book_ratio: 0.7,
@@ -214,8 +210,8 @@ impl SyntheticConfig {
                 return Err(format!("symbols[{i}].symbol: {} appears twice", s.symbol));
             }
             let share = s.weight / total_weight;
-            let (inst, p) = symbol_params(self, s, share)
-                .map_err(|(field, msg)| format!("symbols[{i}].{field}: {msg}"))?;
+            let (inst, p) =
+                symbol_params(self, s, share).map_err(|(field, msg)| format!("symbols[{i}].{field}: {msg}"))?;
             instruments.push(inst);
             params.push(p);
             acc += share;
@@ -224,20 +220,12 @@ impl SyntheticConfig {
         if let Some(last) = cumulative_weights.last_mut() {
             *last = 1.0;
         }
-        Ok(Validated {
-            instruments,
-            params,
-            cumulative_weights,
-        })
+        Ok(Validated { instruments, params, cumulative_weights })
     }
 }
 
 fn finite_in(field: &str, v: f64, lo: f64, hi: f64) -> Result<(), String> {
-    if v.is_finite() && v >= lo && v <= hi {
-        Ok(())
-    } else {
-        Err(format!("{field}: {v} is not within [{lo}, {hi}]"))
-    }
+    if v.is_finite() && v >= lo && v <= hi { Ok(()) } else { Err(format!("{field}: {v} is not within [{lo}, {hi}]")) }
 }
 
 type FieldError = (&'static str, String);
@@ -251,138 +239,63 @@ fn check(name: &'static str, ok: bool, msg: impl FnOnce() -> String) -> Result<(
 }
 
 /// Parses a grid quantity (`median-trade-qty`), `default_steps` when empty.
-fn grid_qty(
-    name: &'static str,
-    s: &str,
-    scale: u8,
-    step: i64,
-    default_steps: i64,
-) -> Result<i64, FieldError> {
+fn grid_qty(name: &'static str, s: &str, scale: u8, step: i64, default_steps: i64) -> Result<i64, FieldError> {
     if s.is_empty() {
         return Ok(default_steps);
     }
     let q = field(name, Qty::parse_unsigned(s.as_bytes(), scale))?.0;
-    check(name, q > 0 && q % step == 0, || {
-        format!("{s} is not a positive multiple of step-size")
-    })?;
+    check(name, q > 0 && q % step == 0, || format!("{s} is not a positive multiple of step-size"))?;
     Ok(q / step)
 }
 
 /// Turns one spec into its instrument and integer model parameters.
-fn symbol_params(
-    cfg: &SyntheticConfig,
-    s: &SymbolSpec,
-    share: f64,
-) -> Result<(Instrument, MarketParams), FieldError> {
-    check(
-        "symbol",
-        !s.symbol.is_empty() && s.symbol.len() <= 20,
-        || "must be 1 to 20 characters".into(),
-    )?;
-    check(
-        "symbol",
-        s.symbol
-            .bytes()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
-        || format!("{:?} must be upper-case letters and digits", s.symbol),
-    )?;
-    let price_scale = field("tick-size", scale_of_step(&s.tick_size))?;
-    check("tick-size", price_scale <= WIRE_DECIMALS, || {
-        "more than 8 decimals".into()
+fn symbol_params(cfg: &SyntheticConfig, s: &SymbolSpec, share: f64) -> Result<(Instrument, MarketParams), FieldError> {
+    check("symbol", !s.symbol.is_empty() && s.symbol.len() <= 20, || "must be 1 to 20 characters".into())?;
+    check("symbol", s.symbol.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()), || {
+        format!("{:?} must be upper-case letters and digits", s.symbol)
     })?;
-    let tick = field(
-        "tick-size",
-        Price::parse_unsigned(s.tick_size.as_bytes(), price_scale),
-    )?
-    .0;
+    let price_scale = field("tick-size", scale_of_step(&s.tick_size))?;
+    check("tick-size", price_scale <= WIRE_DECIMALS, || "more than 8 decimals".into())?;
+    let tick = field("tick-size", Price::parse_unsigned(s.tick_size.as_bytes(), price_scale))?.0;
     check("tick-size", tick > 0, || "must be positive".into())?;
     let qty_scale = field("step-size", scale_of_step(&s.step_size))?;
-    check("step-size", qty_scale <= WIRE_DECIMALS, || {
-        "more than 8 decimals".into()
-    })?;
-    let step = field(
-        "step-size",
-        Qty::parse_unsigned(s.step_size.as_bytes(), qty_scale),
-    )?
-    .0;
+    check("step-size", qty_scale <= WIRE_DECIMALS, || "more than 8 decimals".into())?;
+    let step = field("step-size", Qty::parse_unsigned(s.step_size.as_bytes(), qty_scale))?.0;
     check("step-size", step > 0, || "must be positive".into())?;
-    let min_qty_str = if s.min_qty.is_empty() {
-        s.step_size.as_str()
-    } else {
-        s.min_qty.as_str()
-    };
+    let min_qty_str = if s.min_qty.is_empty() { s.step_size.as_str() } else { s.min_qty.as_str() };
     let min_qty = grid_qty("min-qty", min_qty_str, qty_scale, step, 1)?;
     field("min-notional", Notional::parse(&s.min_notional))?;
-    check("min-notional", !s.min_notional.starts_with('-'), || {
-        "must not be negative".into()
-    })?;
+    check("min-notional", !s.min_notional.starts_with('-'), || "must not be negative".into())?;
 
-    let start = field(
-        "start-price",
-        Price::parse_unsigned(s.start_price.as_bytes(), price_scale),
-    )?
-    .0;
-    check("start-price", start % tick == 0, || {
-        format!("{} is not a multiple of tick-size", s.start_price)
-    })?;
+    let start = field("start-price", Price::parse_unsigned(s.start_price.as_bytes(), price_scale))?.0;
+    check("start-price", start % tick == 0, || format!("{} is not a multiple of tick-size", s.start_price))?;
     let start_ticks = start / tick;
-    check("start-price", start_ticks >= 100, || {
-        "must be at least 100 ticks".into()
-    })?;
+    check("start-price", start_ticks >= 100, || "must be at least 100 ticks".into())?;
     let price_unit = tick as u64 * POW10[usize::from(WIRE_DECIMALS - price_scale)] as u64;
     let qty_unit = step as u64 * POW10[usize::from(WIRE_DECIMALS - qty_scale)] as u64;
     let max_ticks = MAX_WIRE_VALUE / price_unit;
-    check("start-price", (start_ticks as u64) <= max_ticks / 4, || {
-        "too large".into()
-    })?;
+    check("start-price", (start_ticks as u64) <= max_ticks / 4, || "too large".into())?;
     let max_steps = (MAX_WIRE_VALUE / qty_unit) as i64;
 
     let median_trade = grid_qty("median-trade-qty", &s.median_trade_qty, qty_scale, step, 10)?;
     let median_book = grid_qty("median-book-qty", &s.median_book_qty, qty_scale, step, 100)?;
-    check(
-        "median-trade-qty",
-        median_trade <= max_steps / 10_000,
-        || "too large".into(),
-    )?;
-    check("median-book-qty", median_book <= max_steps / 10_000, || {
-        "too large".into()
-    })?;
+    check("median-trade-qty", median_trade <= max_steps / 10_000, || "too large".into())?;
+    check("median-book-qty", median_book <= max_steps / 10_000, || "too large".into())?;
 
     let vol_ok = s.volatility_bps.is_finite() && (0.0..=10_000.0).contains(&s.volatility_bps);
-    check("volatility-bps", vol_ok, || {
-        format!("{} is not within [0, 10000]", s.volatility_bps)
-    })?;
-    check(
-        "max-spread-ticks",
-        (1..=1_000).contains(&s.max_spread_ticks),
-        || "must be within [1, 1000]".into(),
-    )?;
-    let spread_ok = s.spread_ticks.is_finite()
-        && s.spread_ticks >= 1.0
-        && s.spread_ticks <= f64::from(s.max_spread_ticks);
-    check("spread-ticks", spread_ok, || {
-        format!("{} is not within [1, max-spread-ticks]", s.spread_ticks)
-    })?;
+    check("volatility-bps", vol_ok, || format!("{} is not within [0, 10000]", s.volatility_bps))?;
+    check("max-spread-ticks", (1..=1_000).contains(&s.max_spread_ticks), || "must be within [1, 1000]".into())?;
+    let spread_ok =
+        s.spread_ticks.is_finite() && s.spread_ticks >= 1.0 && s.spread_ticks <= f64::from(s.max_spread_ticks);
+    check("spread-ticks", spread_ok, || format!("{} is not within [1, max-spread-ticks]", s.spread_ticks))?;
     let floor_ticks = 2 * i64::from(s.max_spread_ticks) + 2;
     check("start-price", start_ticks >= 4 * floor_ticks, || {
-        format!(
-            "must be at least {} ticks for max-spread-ticks {}",
-            4 * floor_ticks,
-            s.max_spread_ticks
-        )
+        format!("must be at least {} ticks for max-spread-ticks {}", 4 * floor_ticks, s.max_spread_ticks)
     })?;
 
     let (guess_base, guess_quote) = split_quote(&s.symbol);
-    let base = if s.base.is_empty() {
-        guess_base
-    } else {
-        &s.base
-    };
-    let quote = if s.quote.is_empty() {
-        guess_quote
-    } else {
-        &s.quote
-    };
+    let base = if s.base.is_empty() { guess_base } else { &s.base };
+    let quote = if s.quote.is_empty() { guess_quote } else { &s.quote };
     let min_qty_text = Qty(min_qty * step).display(qty_scale).to_string();
     let inst = Instrument::from_filters(
         Venue::Synthetic,
@@ -426,18 +339,12 @@ fn symbol_params(
 /// (a geometric number of extra ticks).
 fn spread_rate(spread_ticks: f64) -> f64 {
     let extra = spread_ticks - 1.0;
-    if extra <= 0.0 {
-        f64::INFINITY
-    } else {
-        math::ln(1.0 + 1.0 / extra)
-    }
+    if extra <= 0.0 { f64::INFINITY } else { math::ln(1.0 + 1.0 / extra) }
 }
 
 /// Guesses base and quote from a concatenated symbol by its quote suffix.
 fn split_quote(symbol: &str) -> (&str, &str) {
-    const QUOTES: [&str; 10] = [
-        "USDT", "USDC", "FDUSD", "TUSD", "USD", "EUR", "BTC", "ETH", "BNB", "TRY",
-    ];
+    const QUOTES: [&str; 10] = ["USDT", "USDC", "FDUSD", "TUSD", "USD", "EUR", "BTC", "ETH", "BNB", "TRY"];
     QUOTES
         .iter()
         .find(|q| symbol.len() > q.len() && symbol.ends_with(*q))

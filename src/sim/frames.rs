@@ -57,9 +57,7 @@ impl Templates {
     pub fn new(symbol: &str) -> Self {
         let lower = symbol.to_ascii_lowercase();
         Self {
-            trade_head: Piece::new(&format!(
-                r#"{{"stream":"{lower}@trade","data":{{"e":"trade","E":"#
-            )),
+            trade_head: Piece::new(&format!(r#"{{"stream":"{lower}@trade","data":{{"e":"trade","E":"#)),
             trade_symbol: Piece::new(&format!(r#","s":"{symbol}","t":"#)),
             book_head: Piece::new(&format!(r#"{{"stream":"{lower}@bookTicker","data":{{"u":"#)),
             book_symbol: Piece::new(&format!(r#","s":"{symbol}","b":""#)),
@@ -95,10 +93,7 @@ pub(crate) struct Frame {
 
 impl Frame {
     pub fn new() -> Self {
-        Self {
-            bytes: [0; FRAME_CAP],
-            len: 0,
-        }
+        Self { bytes: [0; FRAME_CAP], len: 0 }
     }
 
     /// The frame written last.
@@ -194,10 +189,7 @@ impl Frame {
         let frac = (v % WIRE_ONE) as usize;
         let (hi, lo) = (frac / 10_000, frac % 10_000);
         let mut tmp = [b'.'; 9];
-        for (k, d) in [hi / 100, hi % 100, lo / 100, lo % 100]
-            .into_iter()
-            .enumerate()
-        {
+        for (k, d) in [hi / 100, hi % 100, lo / 100, lo % 100].into_iter().enumerate() {
             tmp[1 + 2 * k..3 + 2 * k].copy_from_slice(&DIGIT_PAIRS[2 * d..2 * d + 2]);
         }
         self.literal(&tmp);
@@ -231,13 +223,7 @@ mod tests {
             text(|b| b.trade(&t, &trade)),
             r#"{"stream":"btcusdt@trade","data":{"e":"trade","E":1700000000123,"s":"BTCUSDT","t":42,"p":"61837.63000000","q":"0.02000000","T":1700000000122,"m":true,"M":true}}"#
         );
-        let book = BookFields {
-            update_id: 7,
-            bid: 100_000_000,
-            bid_qty: 1,
-            ask: 0,
-            ask_qty: 12_345_678_900_000_000,
-        };
+        let book = BookFields { update_id: 7, bid: 100_000_000, bid_qty: 1, ask: 0, ask_qty: 12_345_678_900_000_000 };
         assert_eq!(
             text(|b| b.book(&t, &book)),
             r#"{"stream":"btcusdt@bookTicker","data":{"u":7,"s":"BTCUSDT","b":"1.00000000","B":"0.00000001","a":"0.00000000","A":"123456789.00000000"}}"#
@@ -246,10 +232,7 @@ mod tests {
         // The longest symbol the config allows still fits every piece whole.
         let long = Templates::new("ABCDEFGHIJKLMNOPQRST");
         let head = r#"{"stream":"abcdefghijklmnopqrst@trade","data":{"e":"trade","E":"#;
-        assert_eq!(
-            &long.trade_head.bytes[..long.trade_head.len],
-            head.as_bytes()
-        );
+        assert_eq!(&long.trade_head.bytes[..long.trade_head.len], head.as_bytes());
     }
 
     proptest! {

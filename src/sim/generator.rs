@@ -51,17 +51,9 @@ impl Generator {
     pub fn new(cfg: &SyntheticConfig, start_time_ms: i64) -> Result<Self, String> {
         let v = cfg.checked()?;
         let mut sampler = Sampler::new(cfg.seed);
-        let markets = v
-            .params
-            .into_iter()
-            .map(|p| SymbolMarket::new(p, &mut sampler))
-            .collect();
+        let markets = v.params.into_iter().map(|p| SymbolMarket::new(p, &mut sampler)).collect();
         let regime = Regime::new(cfg.regime_mean_s, &mut sampler);
-        let templates = v
-            .instruments
-            .iter()
-            .map(|i| Templates::new(&i.symbol))
-            .collect();
+        let templates = v.instruments.iter().map(|i| Templates::new(&i.symbol)).collect();
         Ok(Self {
             sampler,
             arrivals: Arrivals::new(cfg.rate, cfg.burstiness, cfg.burst_decay_ms, start_time_ms),
@@ -163,11 +155,7 @@ impl Generator {
             m.trade(s, time_ms);
             FrameKind::Trade
         };
-        FrameMeta {
-            time_ms,
-            kind,
-            instrument: InstrumentId(i as u32),
-        }
+        FrameMeta { time_ms, kind, instrument: InstrumentId(i as u32) }
     }
 
     /// A symbol drawn by weight.
@@ -177,9 +165,6 @@ impl Generator {
             return 0;
         }
         let u = self.sampler.unit();
-        self.cumulative_weights
-            .iter()
-            .position(|&c| u <= c)
-            .unwrap_or(self.cumulative_weights.len() - 1)
+        self.cumulative_weights.iter().position(|&c| u <= c).unwrap_or(self.cumulative_weights.len() - 1)
     }
 }

@@ -46,14 +46,8 @@ impl Garch {
     /// Persistence `α + β` such that a shock halves after `half_life` updates.
     pub fn with_half_life(half_life: f64) -> Self {
         let persistence = math::exp(-std::f64::consts::LN_2 / half_life.max(1.0));
-        let alpha = (Self::VOL_OF_VOL * (1.0 - persistence))
-            .sqrt()
-            .min(persistence / 2.0);
-        Self {
-            omega: 1.0 - persistence,
-            alpha,
-            beta: persistence - alpha,
-        }
+        let alpha = (Self::VOL_OF_VOL * (1.0 - persistence)).sqrt().min(persistence / 2.0);
+        Self { omega: 1.0 - persistence, alpha, beta: persistence - alpha }
     }
 
     #[inline]
@@ -175,17 +169,9 @@ impl SymbolMarket {
         let ask = bid + spread;
 
         let keep_bid = self.published && !self.bid_gone && bid == self.bid;
-        self.bid_qty = if keep_bid {
-            self.nudge(self.bid_qty, s)
-        } else {
-            self.fresh_book_qty(s)
-        };
+        self.bid_qty = if keep_bid { self.nudge(self.bid_qty, s) } else { self.fresh_book_qty(s) };
         let keep_ask = self.published && !self.ask_gone && ask == self.ask;
-        self.ask_qty = if keep_ask {
-            self.nudge(self.ask_qty, s)
-        } else {
-            self.fresh_book_qty(s)
-        };
+        self.ask_qty = if keep_ask { self.nudge(self.ask_qty, s) } else { self.fresh_book_qty(s) };
         self.bid = bid;
         self.ask = ask;
         self.update_id += 1 + s.below(UPDATE_ID_GAP);
@@ -197,11 +183,9 @@ impl SymbolMarket {
     /// A market order against the published book at event time `event_ms`.
     #[inline]
     pub fn trade(&mut self, s: &mut Sampler, event_ms: i64) {
-        let p_buy =
-            (0.5 + MOMENTUM * self.last_side + TREND_FOLLOW * self.last_move).clamp(0.05, 0.95);
+        let p_buy = (0.5 + MOMENTUM * self.last_side + TREND_FOLLOW * self.last_move).clamp(0.05, 0.95);
         let buy = s.chance(p_buy);
-        let size = math::round(s.log_normal(self.p.median_trade, TRADE_SIGMA))
-            .clamp(self.p.min_qty, self.p.max_qty);
+        let size = math::round(s.log_normal(self.p.median_trade, TRADE_SIGMA)).clamp(self.p.min_qty, self.p.max_qty);
         let side = if buy { 1.0 } else { -1.0 };
         let (price, qty) = if buy {
             let q = size.min(self.ask_qty);
@@ -218,17 +202,11 @@ impl SymbolMarket {
         self.trade_price = price;
         self.trade_qty = qty;
         // The trade time precedes the event time by 0-2 ms, never going back.
-        self.trade_time = self
-            .trade_time
-            .max(event_ms.saturating_sub(s.below(3) as i64));
+        self.trade_time = self.trade_time.max(event_ms.saturating_sub(s.below(3) as i64));
         self.buyer_is_maker = !buy;
         self.last_side = side;
         // Aggressive flow leans on the price; an emptied level a little more.
-        let gone = if self.bid_gone || self.ask_gone {
-            0.5
-        } else {
-            0.0
-        };
+        let gone = if self.bid_gone || self.ask_gone { 0.5 } else { 0.0 };
         let push = IMPACT * self.mid * self.p.vol_per_book * self.var.sqrt() + gone;
         self.mid = self.clamp_mid(self.mid + side * push);
     }
@@ -251,8 +229,7 @@ impl SymbolMarket {
     }
 
     fn fresh_book_qty(&self, s: &mut Sampler) -> i64 {
-        math::round(s.log_normal(self.p.median_book, BOOK_SIGMA))
-            .clamp(self.p.min_qty, self.p.max_qty)
+        math::round(s.log_normal(self.p.median_book, BOOK_SIGMA)).clamp(self.p.min_qty, self.p.max_qty)
     }
 
     /// Orders come and go at a level that stayed best: a small change, or now

@@ -32,9 +32,7 @@ impl Regime {
     /// `mean_dwell_s = 0` keeps one normal regime forever.
     pub fn new(mean_dwell_s: f64, s: &mut Sampler) -> Self {
         let rate_mean: f64 = (0..3).map(|i| SHARE[i] * RATE[i]).sum();
-        let var_mean: f64 = (0..3)
-            .map(|i| SHARE[i] * RATE[i] / rate_mean * VOL[i] * VOL[i])
-            .sum();
+        let var_mean: f64 = (0..3).map(|i| SHARE[i] * RATE[i] / rate_mean * VOL[i] * VOL[i]).sum();
         let vol_norm = 1.0 / var_mean.sqrt();
         if mean_dwell_s <= 0.0 {
             return Self {
@@ -102,14 +100,9 @@ mod tests {
         let mut s = Sampler::new(5);
         let r = Regime::new(60.0, &mut s);
         let rate: f64 = (0..3).map(|i| SHARE[i] / r.inv_rate[i]).sum();
-        let var: f64 = (0..3)
-            .map(|i| SHARE[i] / r.inv_rate[i] * r.vol[i] * r.vol[i])
-            .sum();
+        let var: f64 = (0..3).map(|i| SHARE[i] / r.inv_rate[i] * r.vol[i] * r.vol[i]).sum();
         assert!((rate - 1.0).abs() < 1e-12 && (var - 1.0).abs() < 1e-12);
         let off = Regime::new(0.0, &mut s);
-        assert_eq!(
-            (off.inv_rate(), off.vol(), off.until_switch_ms()),
-            (1.0, 1.0, f64::INFINITY)
-        );
+        assert_eq!((off.inv_rate(), off.vol(), off.until_switch_ms()), (1.0, 1.0, f64::INFINITY));
     }
 }

@@ -15,9 +15,7 @@ pub(crate) struct Sampler {
 
 impl Sampler {
     pub fn new(seed: u64) -> Self {
-        Self {
-            rng: ChaCha8Rng::seed_from_u64(seed),
-        }
+        Self { rng: ChaCha8Rng::seed_from_u64(seed) }
     }
 
     /// Uniform in `(0, 1]`: never zero, so its logarithm is finite.
@@ -92,9 +90,6 @@ mod tests {
     fn same_seed_same_values() {
         let (mut a, mut b) = (Sampler::new(1), Sampler::new(1));
         assert!((0..100).all(|_| a.normal().to_bits() == b.normal().to_bits()));
-        assert_ne!(
-            Sampler::new(2).unit().to_bits(),
-            Sampler::new(1).unit().to_bits()
-        );
+        assert_ne!(Sampler::new(2).unit().to_bits(), Sampler::new(1).unit().to_bits());
     }
 }

@@ -57,10 +57,8 @@ const NORMAL_V: f64 = 0.004_928_673_233_99;
 const EXP_R: f64 = 7.697_117_470_131_05;
 const EXP_V: f64 = 0.003_949_659_822_581_572;
 
-static NORMAL: LazyLock<Layers> =
-    LazyLock::new(|| Layers::build(NORMAL_R, NORMAL_V, normal_pdf, normal_inverse_pdf));
-static EXPONENTIAL: LazyLock<Layers> =
-    LazyLock::new(|| Layers::build(EXP_R, EXP_V, exp_pdf, exp_inverse_pdf));
+static NORMAL: LazyLock<Layers> = LazyLock::new(|| Layers::build(NORMAL_R, NORMAL_V, normal_pdf, normal_inverse_pdf));
+static EXPONENTIAL: LazyLock<Layers> = LazyLock::new(|| Layers::build(EXP_R, EXP_V, exp_pdf, exp_inverse_pdf));
 
 /// 2^-53 and 2^-52.
 const HALF_ULP: f64 = 1.0 / (1u64 << 53) as f64;
@@ -91,11 +89,7 @@ pub(crate) fn normal(rng: &mut impl RngCore) -> f64 {
                 let a = -math::ln(unit(rng)) / NORMAL_R;
                 let b = -math::ln(unit(rng));
                 if 2.0 * b >= a * a {
-                    return if u < 0.0 {
-                        -(NORMAL_R + a)
-                    } else {
-                        NORMAL_R + a
-                    };
+                    return if u < 0.0 { -(NORMAL_R + a) } else { NORMAL_R + a };
                 }
             }
         }
@@ -135,11 +129,7 @@ mod tests {
     fn tables_close_on_zero_and_have_equal_areas() {
         for t in [&*NORMAL, &*EXPONENTIAL] {
             // The last computed edge must land near zero for the constants to be right.
-            assert!(
-                t.x[LAYERS - 1] > 0.0 && t.x[LAYERS - 1] < 0.3,
-                "{}",
-                t.x[LAYERS - 1]
-            );
+            assert!(t.x[LAYERS - 1] > 0.0 && t.x[LAYERS - 1] < 0.3, "{}", t.x[LAYERS - 1]);
             assert!(t.x.windows(2).all(|w| w[0] > w[1]));
             assert!((t.f[LAYERS] - 1.0).abs() < 1e-12);
         }

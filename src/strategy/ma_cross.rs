@@ -82,30 +82,20 @@ pub struct MaCross {
 
 impl MaCross {
     /// Checks the config against the instruments; the error names the field and value.
-    pub fn build(
-        cfg: &MaCrossConfig,
-        id: StrategyId,
-        instruments: &Instruments,
-    ) -> Result<Self, String> {
+    pub fn build(cfg: &MaCrossConfig, id: StrategyId, instruments: &Instruments) -> Result<Self, String> {
         let (instrument, qty) = resolve_order_qty(instruments, &cfg.symbol, &cfg.qty)?;
         if cfg.fast == 0 {
             return Err("fast = 0: the fast average needs at least 1 candle".into());
         }
         if cfg.fast >= cfg.slow {
-            return Err(format!(
-                "fast = {} must be below slow = {}",
-                cfg.fast, cfg.slow
-            ));
+            return Err(format!("fast = {} must be below slow = {}", cfg.fast, cfg.slow));
         }
         let average = |period| {
             Average::new(&cfg.average, period)
                 .ok_or_else(|| format!("average {:?}: expected \"sma\" or \"ema\"", cfg.average))
         };
         Ok(Self {
-            name: format!(
-                "ma-cross {} {} {}/{} {}",
-                cfg.symbol, cfg.timeframe, cfg.fast, cfg.slow, cfg.average
-            ),
+            name: format!("ma-cross {} {} {}/{} {}", cfg.symbol, cfg.timeframe, cfg.fast, cfg.slow, cfg.average),
             id,
             instrument,
             timeframe: cfg.timeframe,
@@ -142,11 +132,7 @@ impl Strategy for MaCross {
             Some(std::cmp::Ordering::Less) => Relation::Below,
             _ => return,
         };
-        if self
-            .relation
-            .replace(now)
-            .is_none_or(|before| before == now)
-        {
+        if self.relation.replace(now).is_none_or(|before| before == now) {
             return;
         }
         let target = match now {

@@ -43,32 +43,19 @@ pub struct RsiReversion {
 
 impl RsiReversion {
     /// Checks the config against the instruments; the error names the field and value.
-    pub fn build(
-        cfg: &RsiReversionConfig,
-        id: StrategyId,
-        instruments: &Instruments,
-    ) -> Result<Self, String> {
+    pub fn build(cfg: &RsiReversionConfig, id: StrategyId, instruments: &Instruments) -> Result<Self, String> {
         let (instrument, qty) = resolve_order_qty(instruments, &cfg.symbol, &cfg.qty)?;
-        let rsi = Rsi::new(cfg.period)
-            .map_err(|_| "period = 0: the RSI needs at least 1 candle".to_string())?;
+        let rsi = Rsi::new(cfg.period).map_err(|_| "period = 0: the RSI needs at least 1 candle".to_string())?;
         for (field, v) in [("oversold", cfg.oversold), ("overbought", cfg.overbought)] {
             if !(0.0..=100.0).contains(&v) {
-                return Err(format!(
-                    "{field} = {v}: an RSI threshold must be within 0..100"
-                ));
+                return Err(format!("{field} = {v}: an RSI threshold must be within 0..100"));
             }
         }
         if cfg.oversold >= cfg.overbought {
-            return Err(format!(
-                "oversold = {} must be below overbought = {}",
-                cfg.oversold, cfg.overbought
-            ));
+            return Err(format!("oversold = {} must be below overbought = {}", cfg.oversold, cfg.overbought));
         }
         Ok(Self {
-            name: format!(
-                "rsi-reversion {} {} {}",
-                cfg.symbol, cfg.timeframe, cfg.period
-            ),
+            name: format!("rsi-reversion {} {} {}", cfg.symbol, cfg.timeframe, cfg.period),
             id,
             instrument,
             timeframe: cfg.timeframe,
@@ -102,11 +89,7 @@ impl Strategy for RsiReversion {
         if rsi < self.oversold && position <= 0 {
             ctx.trade_toward(self.instrument, self.qty);
         } else if rsi > self.overbought && (position > 0 || (self.allow_short && position == 0)) {
-            let target = if self.allow_short {
-                Qty(-self.qty.0)
-            } else {
-                Qty::ZERO
-            };
+            let target = if self.allow_short { Qty(-self.qty.0) } else { Qty::ZERO };
             ctx.trade_toward(self.instrument, target);
         }
     }

@@ -19,9 +19,7 @@ pub fn mono_ns() -> u64 {
 
 /// Wall-clock nanoseconds since the Unix epoch (for receive stamps only).
 pub fn wall_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 /// A stage of the pipeline whose latency is recorded.
@@ -29,7 +27,9 @@ pub fn wall_ns() -> i64 {
 pub enum Stage {
     /// Frame received → decoded into an event.
     Decode,
-    /// Decoded → candles updated.
+    /// Decoded → taken up by the engine (time in the channel).
+    Queue,
+    /// Taken up by the engine → candles updated.
     Aggregate,
     /// Candles updated → strategies have answered.
     Signal,
@@ -44,8 +44,9 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Decode,
+        Self::Queue,
         Self::Aggregate,
         Self::Signal,
         Self::Risk,
@@ -58,7 +59,8 @@ impl Stage {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Decode => "receive_to_decoded",
-            Self::Aggregate => "decoded_to_aggregated",
+            Self::Queue => "decoded_to_engine",
+            Self::Aggregate => "engine_to_aggregated",
             Self::Signal => "aggregated_to_signal",
             Self::Risk => "risk_check",
             Self::Route => "risk_to_routed",
@@ -94,9 +96,7 @@ pub struct LatencyHistograms {
 const MAX_NS: u64 = 60_000_000_000;
 
 fn new_hist() -> Histogram<u64> {
-    // Bounds are constants known to be valid, so the fallback never runs;
-    // it exists only because the constructor is fallible.
-    Histogram::new_with_bounds(1, MAX_NS, 3).unwrap_or_else(|_| Histogram::new(3).unwrap_or_default())
+    Histogram::new_with_bounds(1, MAX_NS, 3).expect("constant histogram bounds are valid")
 }
 
 impl Default for LatencyHistograms {
@@ -169,6 +169,18 @@ mod tests {
         assert_eq!(l.stats(Stage::Risk), LatencyStats::default());
         l.record(Stage::Risk, u64::MAX);
         assert_eq!(l.stats(Stage::Risk).count, 1);
+    }
+
+    #[test]
+    fn every_stage_has_its_own_histogram() {
+        for (i, s) in Stage::ALL.iter().enumerate() {
+            assert_eq!(s.index(), i, "{s:?}");
+        }
+        let mut l = LatencyHistograms::new();
+        for s in Stage::ALL {
+            l.record(s, 5);
+            assert_eq!(l.stats(s).count, 1);
+        }
     }
 
     #[test]

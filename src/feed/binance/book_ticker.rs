@@ -20,12 +20,7 @@ const TX_TIME: Key = Key::new("T");
 /// Whether an object without `e` has the spot bookTicker shape.
 #[inline]
 pub(super) fn looks_like(f: &Fields<'_>) -> bool {
-    f.has(UPDATE_ID)
-        && f.has(SYMBOL)
-        && f.has(BID)
-        && f.has(BID_QTY)
-        && f.has(ASK)
-        && f.has(ASK_QTY)
+    f.has(UPDATE_ID) && f.has(SYMBOL) && f.has(BID) && f.has(BID_QTY) && f.has(ASK) && f.has(ASK_QTY)
 }
 
 #[inline]
@@ -61,33 +56,21 @@ mod tests {
             r#"{"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}}"#,
         );
         assert_eq!(spot.update_id, 50_093_239_212);
-        assert_eq!(
-            (spot.bid, spot.bid_qty),
-            (Price(6_183_763_000_000), Qty(378_826_000))
-        );
-        assert_eq!(
-            (spot.ask, spot.ask_qty),
-            (Price(6_183_764_000_000), Qty(154_698_000))
-        );
+        assert_eq!((spot.bid, spot.bid_qty), (Price(6_183_763_000_000), Qty(378_826_000)));
+        assert_eq!((spot.ask, spot.ask_qty), (Price(6_183_764_000_000), Qty(154_698_000)));
         assert_eq!((spot.event_time_ms, spot.transaction_time_ms), (0, 0));
 
         let usdm = ticker(
             r#"{"stream":"btcusdt@bookTicker","data":{"e":"bookTicker","u":5123107839020,"s":"BTCUSDT","b":"61800.20","B":"2.507","a":"61800.30","A":"2.510","T":1723161256313,"E":1723161256313}}"#,
         );
         assert_eq!(usdm.update_id, 5_123_107_839_020);
-        assert_eq!(
-            (usdm.event_time_ms, usdm.transaction_time_ms),
-            (1_723_161_256_313, 1_723_161_256_313)
-        );
+        assert_eq!((usdm.event_time_ms, usdm.transaction_time_ms), (1_723_161_256_313, 1_723_161_256_313));
         assert_eq!(usdm.ask_qty, Qty(251_000_000));
 
         let coinm = ticker(
             r#"{"stream":"btcusd_perp@bookTicker","data":{"u":1007199021091,"e":"bookTicker","s":"BTCUSD_PERP","ps":"BTCUSD","b":"61824.9","B":"2","a":"61825.0","A":"1","T":1723161295539,"E":1723161295552}}"#,
         );
-        assert_eq!(
-            (coinm.bid, coinm.bid_qty),
-            (Price(6_182_490_000_000), Qty(200_000_000))
-        );
+        assert_eq!((coinm.bid, coinm.bid_qty), (Price(6_182_490_000_000), Qty(200_000_000)));
         assert_eq!(coinm.event_time_ms, 1_723_161_295_552);
     }
 
@@ -109,10 +92,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             (e.reason, e.detail.as_str()),
-            (
-                Malformed::BadDecimal,
-                "b: bad decimal \"-1\": sign not allowed here"
-            )
+            (Malformed::BadDecimal, "b: bad decimal \"-1\": sign not allowed here")
         );
     }
 }

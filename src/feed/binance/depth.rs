@@ -32,10 +32,7 @@ pub(super) fn is_snapshot(f: &Fields<'_>) -> bool {
     f.has(LAST_UPDATE_ID)
 }
 
-pub(super) fn decode_update(
-    f: &Fields<'_>,
-    symbols: &mut Symbols,
-) -> Result<DepthUpdate, DecodeError> {
+pub(super) fn decode_update(f: &Fields<'_>, symbols: &mut Symbols) -> Result<DepthUpdate, DecodeError> {
     let inst = symbols.resolve_field(f, SYMBOL)?;
     let scales = (inst.price_scale, inst.qty_scale);
     Ok(DepthUpdate {
@@ -73,23 +70,13 @@ pub(super) fn decode_snapshot(
             SymbolHint::None => None,
             SymbolHint::Caller(s) => Some(symbols.resolve_hint(s, "symbol hint")?),
             SymbolHint::Stream(name) => {
-                let sym = name
-                    .split(|&c| c == b'@')
-                    .next()
-                    .unwrap_or_default()
-                    .to_ascii_uppercase();
-                if sym.is_empty() {
-                    None
-                } else {
-                    Some(symbols.resolve_hint(&sym, "stream")?)
-                }
+                let sym = name.split(|&c| c == b'@').next().unwrap_or_default().to_ascii_uppercase();
+                if sym.is_empty() { None } else { Some(symbols.resolve_hint(&sym, "stream")?) }
             }
         }
     };
     // Without a symbol the levels keep every decimal Binance sends.
-    let scales = inst.map_or(Venue::BinanceSpot.default_scales(), |i| {
-        (i.price_scale, i.qty_scale)
-    });
+    let scales = inst.map_or(Venue::BinanceSpot.default_scales(), |i| (i.price_scale, i.qty_scale));
     Ok(DepthSnapshot {
         instrument: inst.map(|i| i.id),
         last_update_id: f.u64(LAST_UPDATE_ID)?,
@@ -102,9 +89,7 @@ pub(super) fn decode_snapshot(
 fn levels(f: &Fields<'_>, k: Key, (ps, qs): (u8, u8)) -> Result<Vec<Level>, DecodeError> {
     let span = f.array(k)?;
     let buf = f.buf();
-    let bad_json = |e: JsonError| {
-        DecodeError::new(Malformed::BadJson, format!("{}{}: {e}", f.path(), k.name()))
-    };
+    let bad_json = |e: JsonError| DecodeError::new(Malformed::BadJson, format!("{}{}: {e}", f.path(), k.name()));
     let at = |i: usize, j: Option<usize>| match j {
         Some(j) => format!("{}{}[{i}][{j}]", f.path(), k.name()),
         None => format!("{}{}[{i}]", f.path(), k.name()),
@@ -119,11 +104,7 @@ fn levels(f: &Fields<'_>, k: Key, (ps, qs): (u8, u8)) -> Result<Vec<Level>, Deco
             let v = s.value(2).map_err(bad_json)?;
             return Err(DecodeError::new(
                 Malformed::WrongType,
-                format!(
-                    "{}: expected a [price, qty] array, got {}",
-                    at(i, None),
-                    v.kind.describe()
-                ),
+                format!("{}: expected a [price, qty] array, got {}", at(i, None), v.kind.describe()),
             ));
         }
         let mut inner = s.array().map_err(bad_json)?;
@@ -135,11 +116,7 @@ fn levels(f: &Fields<'_>, k: Key, (ps, qs): (u8, u8)) -> Result<Vec<Level>, Deco
                 if !matches!(v.kind, Kind::Str | Kind::StrEscaped) {
                     return Err(DecodeError::new(
                         Malformed::WrongType,
-                        format!(
-                            "{}: expected a string, got {}",
-                            at(i, Some(n)),
-                            v.kind.describe()
-                        ),
+                        format!("{}: expected a string, got {}", at(i, Some(n)), v.kind.describe()),
                     ));
                 }
                 strs[n] = v.bytes(buf);
@@ -155,21 +132,13 @@ fn levels(f: &Fields<'_>, k: Key, (ps, qs): (u8, u8)) -> Result<Vec<Level>, Deco
         let price = Price::parse_unsigned(strs[0], ps).map_err(|e| {
             DecodeError::new(
                 Malformed::BadDecimal,
-                format!(
-                    "{}: bad decimal \"{}\": {e}",
-                    at(i, Some(0)),
-                    excerpt(strs[0])
-                ),
+                format!("{}: bad decimal \"{}\": {e}", at(i, Some(0)), excerpt(strs[0])),
             )
         })?;
         let qty = Qty::parse_unsigned(strs[1], qs).map_err(|e| {
             DecodeError::new(
                 Malformed::BadDecimal,
-                format!(
-                    "{}: bad decimal \"{}\": {e}",
-                    at(i, Some(1)),
-                    excerpt(strs[1])
-                ),
+                format!("{}: bad decimal \"{}\": {e}", at(i, Some(1)), excerpt(strs[1])),
             )
         })?;
         out.push(Level { price, qty });
@@ -198,10 +167,7 @@ mod tests {
     }
 
     fn lvl(p: i64, q: i64) -> Level {
-        Level {
-            price: Price(p),
-            qty: Qty(q),
-        }
+        Level { price: Price(p), qty: Qty(q) }
     }
 
     #[test]
@@ -210,17 +176,10 @@ mod tests {
             r#"{"stream":"blzeth@depth@100ms","data":{"e":"depthUpdate","E":1633998514469,"s":"BLZETH","U":281916627,"u":281916627,"b":[["0.00006421","0.00000000"]],"a":[]}}"#,
         );
         assert_eq!(
-            (
-                spot.first_update_id,
-                spot.final_update_id,
-                spot.prev_final_update_id
-            ),
+            (spot.first_update_id, spot.final_update_id, spot.prev_final_update_id),
             (281_916_627, 281_916_627, None)
         );
-        assert_eq!(
-            (spot.event_time_ms, spot.transaction_time_ms),
-            (1_633_998_514_469, 0)
-        );
+        assert_eq!((spot.event_time_ms, spot.transaction_time_ms), (1_633_998_514_469, 0));
         assert_eq!(spot.bids, vec![lvl(6421, 0)]);
         assert!(spot.asks.is_empty());
 
@@ -234,13 +193,7 @@ mod tests {
         let coinm = update(
             r#"{"stream":"btcusd_perp@depth@0ms","data":{"e":"depthUpdate","E":1723161600819,"T":1723161600805,"s":"BTCUSD_PERP","ps":"BTCUSD","U":1007202244821,"u":1007202244822,"pu":1007202244644,"b":[["5000.0","2"]],"a":[["61830.1","12"],["61830.5","0"]]}}"#,
         );
-        assert_eq!(
-            coinm.asks,
-            vec![
-                lvl(6_183_010_000_000, 1_200_000_000),
-                lvl(6_183_050_000_000, 0)
-            ]
-        );
+        assert_eq!(coinm.asks, vec![lvl(6_183_010_000_000, 1_200_000_000), lvl(6_183_050_000_000, 0)]);
     }
 
     #[test]
@@ -271,9 +224,7 @@ mod tests {
             "https://api.binance.com/api/v3/depth?symbol=NKNUSDT&limit=1000",
             br#"{"lastUpdateId":499869752,"bids":[["0.35210000","672.00000000"]],"asks":[]}"#,
         );
-        let Ok(Decoded::Market(MarketEvent::DepthSnapshot(rest))) = rest else {
-            panic!("{rest:?}")
-        };
+        let Ok(Decoded::Market(MarketEvent::DepthSnapshot(rest))) = rest else { panic!("{rest:?}") };
         assert_eq!(rest.instrument, d.instruments().find(b"NKNUSDT"));
         assert!(rest.instrument.is_some());
     }
@@ -281,43 +232,20 @@ mod tests {
     #[test]
     fn refuses_malformed_levels_naming_the_level() {
         let cases = [
-            (
-                r#""b":[["1","2","3"]]"#,
-                Malformed::WrongType,
-                "b[0]: expected 2 elements [price, qty], got 3",
-            ),
-            (
-                r#""b":[["1","2"],"x"]"#,
-                Malformed::WrongType,
-                "b[1]: expected a [price, qty] array, got a string",
-            ),
-            (
-                r#""b":[["1",2]]"#,
-                Malformed::WrongType,
-                "b[0][1]: expected a string, got an integer",
-            ),
+            (r#""b":[["1","2","3"]]"#, Malformed::WrongType, "b[0]: expected 2 elements [price, qty], got 3"),
+            (r#""b":[["1","2"],"x"]"#, Malformed::WrongType, "b[1]: expected a [price, qty] array, got a string"),
+            (r#""b":[["1",2]]"#, Malformed::WrongType, "b[0][1]: expected a string, got an integer"),
             (
                 r#""b":[["1","0.000000001"]]"#,
                 Malformed::BadDecimal,
                 "b[0][1]: bad decimal \"0.000000001\": more than 8 decimals with a non-zero digit beyond them",
             ),
-            (
-                r#""b":{}"#,
-                Malformed::WrongType,
-                "b: expected an array, got an object",
-            ),
+            (r#""b":{}"#, Malformed::WrongType, "b: expected an array, got an object"),
         ];
         for (b, reason, detail) in cases {
-            let frame =
-                format!(r#"{{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,{b},"a":[]}}"#);
-            let err = BinanceDecoder::default()
-                .decode(frame.as_bytes())
-                .unwrap_err();
-            assert_eq!(
-                (err.reason, err.detail.as_str()),
-                (reason, detail),
-                "{frame}"
-            );
+            let frame = format!(r#"{{"e":"depthUpdate","E":1,"s":"BTCUSDT","U":1,"u":2,{b},"a":[]}}"#);
+            let err = BinanceDecoder::default().decode(frame.as_bytes()).unwrap_err();
+            assert_eq!((err.reason, err.detail.as_str()), (reason, detail), "{frame}");
         }
     }
 }

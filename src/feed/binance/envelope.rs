@@ -45,9 +45,7 @@ pub(super) fn decode(
     }
     let mut outer = Fields::new(buf, "");
     let mut inner = Fields::new(buf, "data.");
-    outer
-        .collect(&mut s, 1, Some(&mut inner))
-        .map_err(bad_json)?;
+    outer.collect(&mut s, 1, Some(&mut inner)).map_err(bad_json)?;
     s.finish().map_err(bad_json)?;
 
     if outer.get(DATA).kind == Kind::Object {
@@ -62,9 +60,7 @@ pub(super) fn decode(
         return error_frame(&err, reply_id(&outer)?);
     }
     if outer.has(RESULT) {
-        return Ok(Decoded::SubscriptionReply {
-            id: reply_id(&outer)?,
-        });
+        return Ok(Decoded::SubscriptionReply { id: reply_id(&outer)? });
     }
     if outer.has(CODE) && outer.has(MSG) && !outer.has(EVENT) {
         return error_frame(&outer, reply_id(&outer)?);
@@ -77,20 +73,12 @@ pub(super) fn decode(
         }
         return Ok(Decoded::ExchangeInfo(info.instruments));
     }
-    payload(
-        &outer,
-        symbols,
-        hint.map_or(SymbolHint::None, SymbolHint::Caller),
-    )
+    payload(&outer, symbols, hint.map_or(SymbolHint::None, SymbolHint::Caller))
 }
 
 /// Dispatches an event payload on `e`, or on its shape when it has none.
 #[inline]
-fn payload(
-    f: &Fields<'_>,
-    symbols: &mut Symbols,
-    hint: SymbolHint<'_>,
-) -> Result<Decoded, DecodeError> {
+fn payload(f: &Fields<'_>, symbols: &mut Symbols, hint: SymbolHint<'_>) -> Result<Decoded, DecodeError> {
     let ev = match f.opt_str(EVENT)? {
         Some(b"trade") => MarketEvent::Trade(trade::decode(f, symbols)?),
         Some(b"bookTicker") => MarketEvent::BookTicker(book_ticker::decode(f, symbols)?),
@@ -98,12 +86,8 @@ fn payload(
         Some(b"aggTrade") => MarketEvent::Trade(agg_trade::decode(f, symbols)?),
         Some(b"kline") => MarketEvent::Kline(kline::decode(f, symbols)?),
         Some(_) => return Ok(Decoded::Unknown),
-        None if book_ticker::looks_like(f) => {
-            MarketEvent::BookTicker(book_ticker::decode(f, symbols)?)
-        }
-        None if depth::is_snapshot(f) => {
-            MarketEvent::DepthSnapshot(depth::decode_snapshot(f, symbols, hint)?)
-        }
+        None if book_ticker::looks_like(f) => MarketEvent::BookTicker(book_ticker::decode(f, symbols)?),
+        None if depth::is_snapshot(f) => MarketEvent::DepthSnapshot(depth::decode_snapshot(f, symbols, hint)?),
         None => return Ok(Decoded::Unknown),
     };
     Ok(Decoded::Market(ev))
@@ -142,45 +126,21 @@ mod tests {
     fn replies_and_errors() {
         let mut d = BinanceDecoder::default();
         let cases: [(&str, Decoded); 7] = [
-            (
-                r#"{"result":null,"id":1}"#,
-                Decoded::SubscriptionReply { id: Some(1) },
-            ),
-            (
-                r#"{"id":312,"result":null}"#,
-                Decoded::SubscriptionReply { id: Some(312) },
-            ),
-            (
-                r#"{"result":["btcusdt@aggTrade"],"id":3}"#,
-                Decoded::SubscriptionReply { id: Some(3) },
-            ),
-            (
-                r#"{"result":true,"id":"abc"}"#,
-                Decoded::SubscriptionReply { id: None },
-            ),
+            (r#"{"result":null,"id":1}"#, Decoded::SubscriptionReply { id: Some(1) }),
+            (r#"{"id":312,"result":null}"#, Decoded::SubscriptionReply { id: Some(312) }),
+            (r#"{"result":["btcusdt@aggTrade"],"id":3}"#, Decoded::SubscriptionReply { id: Some(3) }),
+            (r#"{"result":true,"id":"abc"}"#, Decoded::SubscriptionReply { id: None }),
             (
                 r#"{"error":{"code":2,"msg":"Invalid request: unknown method"},"id":1}"#,
-                Decoded::ErrorFrame {
-                    id: Some(1),
-                    code: 2,
-                    msg: "Invalid request: unknown method".into(),
-                },
+                Decoded::ErrorFrame { id: Some(1), code: 2, msg: "Invalid request: unknown method".into() },
             ),
             (
                 r#"{"code":-1121,"msg":"Invalid symbol."}"#,
-                Decoded::ErrorFrame {
-                    id: None,
-                    code: -1121,
-                    msg: "Invalid symbol.".into(),
-                },
+                Decoded::ErrorFrame { id: None, code: -1121, msg: "Invalid symbol.".into() },
             ),
             (
                 r#"{"code":3,"msg":"Invalid JSON: expected value at \"line\" 1","id":null}"#,
-                Decoded::ErrorFrame {
-                    id: None,
-                    code: 3,
-                    msg: "Invalid JSON: expected value at \"line\" 1".into(),
-                },
+                Decoded::ErrorFrame { id: None, code: 3, msg: "Invalid JSON: expected value at \"line\" 1".into() },
             ),
         ];
         for (frame, want) in cases {
@@ -189,14 +149,8 @@ mod tests {
         assert_eq!(d.stats().decoded(DecodedKind::SubscriptionReply), 4);
         assert_eq!(d.stats().decoded(DecodedKind::ErrorFrame), 3);
         let e = d.decode(br#"{"error":{"msg":"x"},"id":1}"#).unwrap_err();
-        assert_eq!(
-            (e.reason, e.detail.as_str()),
-            (Malformed::MissingField, "error.code: missing")
-        );
-        assert_eq!(
-            d.decode(br#"{"result":null,"id":-1}"#).unwrap_err().reason,
-            Malformed::WrongType
-        );
+        assert_eq!((e.reason, e.detail.as_str()), (Malformed::MissingField, "error.code: missing"));
+        assert_eq!(d.decode(br#"{"result":null,"id":-1}"#).unwrap_err().reason, Malformed::WrongType);
     }
 
     #[test]
@@ -219,14 +173,10 @@ mod tests {
 
     #[test]
     fn every_bad_input_class_has_its_reason() {
-        let fixed = Instruments::fixed(vec![Instrument::with_defaults(
-            Venue::BinanceSpot,
-            "BTCUSDT",
-        )]);
+        let fixed = Instruments::fixed(vec![Instrument::with_defaults(Venue::BinanceSpot, "BTCUSDT")]);
         let mut d = BinanceDecoder::new(fixed).with_max_frame_bytes(512);
-        let trade = |s: &str, p: &str| {
-            format!(r#"{{"e":"trade","E":1,"s":"{s}","t":1,"p":"{p}","q":"1","T":1,"m":true}}"#)
-        };
+        let trade =
+            |s: &str, p: &str| format!(r#"{{"e":"trade","E":1,"s":"{s}","t":1,"p":"{p}","q":"1","T":1,"m":true}}"#);
         let big = format!(r#"{{"pad":"{}"}}"#, "x".repeat(600));
         let cases = [
             (r#"{"e":"trade""#.to_string(), Malformed::BadJson),
@@ -234,10 +184,7 @@ mod tests {
             (r#"{"e":tru}"#.to_string(), Malformed::BadJson),
             (r#"{"e":"trade",}"#.to_string(), Malformed::BadJson),
             ("".to_string(), Malformed::BadJson),
-            (
-                r#"{"e":"trade","E":1}"#.to_string(),
-                Malformed::MissingField,
-            ),
+            (r#"{"e":"trade","E":1}"#.to_string(), Malformed::MissingField),
             (r#"{"e":1}"#.to_string(), Malformed::WrongType),
             (trade("BTCUSDT", "1E5"), Malformed::BadDecimal),
             (trade("BTCUSDT", "0.000000001"), Malformed::BadDecimal),
@@ -246,11 +193,7 @@ mod tests {
             (big, Malformed::TooLarge),
         ];
         for (frame, reason) in &cases {
-            assert_eq!(
-                d.decode(frame.as_bytes()).map_err(|e| e.reason),
-                Err(*reason),
-                "{frame}"
-            );
+            assert_eq!(d.decode(frame.as_bytes()).map_err(|e| e.reason), Err(*reason), "{frame}");
         }
         for r in Malformed::ALL {
             let n = cases.iter().filter(|(_, x)| *x == r).count() as u64;
@@ -261,11 +204,6 @@ mod tests {
         // Auto mode registers the symbol instead, but still refuses nonsense.
         let mut auto = BinanceDecoder::default();
         assert!(auto.decode(trade("ETHUSDT", "1").as_bytes()).is_ok());
-        assert_eq!(
-            auto.decode(trade("ETH USDT", "1").as_bytes())
-                .unwrap_err()
-                .reason,
-            Malformed::UnknownSymbol
-        );
+        assert_eq!(auto.decode(trade("ETH USDT", "1").as_bytes()).unwrap_err().reason, Malformed::UnknownSymbol);
     }
 }

@@ -23,14 +23,8 @@ pub enum Malformed {
 }
 
 impl Malformed {
-    pub const ALL: [Self; 6] = [
-        Self::BadJson,
-        Self::MissingField,
-        Self::WrongType,
-        Self::BadDecimal,
-        Self::TooLarge,
-        Self::UnknownSymbol,
-    ];
+    pub const ALL: [Self; 6] =
+        [Self::BadJson, Self::MissingField, Self::WrongType, Self::BadDecimal, Self::TooLarge, Self::UnknownSymbol];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -66,10 +60,7 @@ pub struct DecodeError {
 
 impl DecodeError {
     pub fn new(reason: Malformed, detail: impl Into<String>) -> Self {
-        Self {
-            reason,
-            detail: detail.into(),
-        }
+        Self { reason, detail: detail.into() }
     }
 }
 

@@ -61,19 +61,12 @@ pub fn parse(body: &[u8]) -> Result<ExchangeInfo, DecodeError> {
     let mut instruments = Vec::with_capacity(b.symbols.len());
     let mut skipped = 0;
     for v in b.symbols {
-        match serde_json::from_value::<SymbolEntry>(v)
-            .ok()
-            .and_then(|e| instrument(venue, &e))
-        {
+        match serde_json::from_value::<SymbolEntry>(v).ok().and_then(|e| instrument(venue, &e)) {
             Some(i) => instruments.push(i),
             None => skipped += 1,
         }
     }
-    Ok(ExchangeInfo {
-        venue,
-        instruments,
-        skipped,
-    })
+    Ok(ExchangeInfo { venue, instruments, skipped })
 }
 
 fn instrument(venue: Venue, e: &SymbolEntry) -> Option<Instrument> {
@@ -125,10 +118,7 @@ mod tests {
         assert_eq!((info.venue, info.skipped), (Venue::BinanceSpot, 2));
         let btc = &info.instruments[0];
         assert_eq!((btc.price_scale, btc.qty_scale), (2, 5));
-        assert_eq!(
-            (btc.tick_size, btc.step_size, btc.min_qty),
-            (Price(1), Qty(1), Qty(1))
-        );
+        assert_eq!((btc.tick_size, btc.step_size, btc.min_qty), (Price(1), Qty(1), Qty(1)));
         assert_eq!(btc.min_notional, Notional::parse("10").unwrap());
 
         let fut = br#"{"futuresType":"U_MARGINED","symbols":[{"symbol":"BTCUSDT","baseAsset":"BTC","quoteAsset":"USDT","filters":[
@@ -137,26 +127,14 @@ mod tests {
             {"notional":"5","filterType":"MIN_NOTIONAL"}]}]}"#;
         let info = parse(fut).unwrap();
         assert_eq!(info.venue, Venue::BinanceUsdm);
-        assert_eq!(
-            info.instruments[0].min_notional,
-            Notional::parse("5").unwrap()
-        );
+        assert_eq!(info.instruments[0].min_notional, Notional::parse("5").unwrap());
         assert_eq!(info.instruments[0].qty_scale, 3);
     }
 
     #[test]
     fn classifies_body_errors() {
-        assert_eq!(
-            parse(br#"{"timezone":"UTC"}"#).unwrap_err().reason,
-            Malformed::MissingField
-        );
-        assert_eq!(
-            parse(br#"{"symbols":{}}"#).unwrap_err().reason,
-            Malformed::WrongType
-        );
-        assert_eq!(
-            parse(br#"{"symbols":["#).unwrap_err().reason,
-            Malformed::BadJson
-        );
+        assert_eq!(parse(br#"{"timezone":"UTC"}"#).unwrap_err().reason, Malformed::MissingField);
+        assert_eq!(parse(br#"{"symbols":{}}"#).unwrap_err().reason, Malformed::WrongType);
+        assert_eq!(parse(br#"{"symbols":["#).unwrap_err().reason, Malformed::BadJson);
     }
 }

@@ -111,10 +111,7 @@ fn key(buf: &[u8], pos: usize) -> Result<(u8, usize), JsonError> {
 impl Key {
     /// A key by its JSON name. Untracked names give a key that is always absent.
     pub const fn new(name: &'static str) -> Self {
-        Self {
-            slot: slot_of(name.as_bytes()),
-            name,
-        }
+        Self { slot: slot_of(name.as_bytes()), name }
     }
 
     pub const fn name(self) -> &'static str {
@@ -137,12 +134,7 @@ impl<'a> Fields<'a> {
     /// An empty table over `buf`; `path` prefixes field names in errors (`"data."`).
     #[inline]
     pub fn new(buf: &'a [u8], path: &'static str) -> Self {
-        Self {
-            buf,
-            path,
-            kinds: [Kind::Absent; SLOTS],
-            spans: [(0, 0); SLOTS],
-        }
+        Self { buf, path, kinds: [Kind::Absent; SLOTS], spans: [(0, 0); SLOTS] }
     }
 
     /// Collects the object at the cursor (which sits at nesting `depth`).
@@ -170,9 +162,7 @@ impl<'a> Fields<'a> {
         loop {
             // Binance keys are compact single letters: `"p":` in one test.
             let slot = match buf.get(pos..pos + 4) {
-                Some(&[b'"', c, b'"', b':'])
-                    if (0x20..0x80).contains(&c) && c != b'"' && c != b'\\' =>
-                {
+                Some(&[b'"', c, b'"', b':']) if (0x20..0x80).contains(&c) && c != b'"' && c != b'\\' => {
                     pos += 4;
                     LETTER_SLOT[usize::from(c)]
                 }
@@ -191,20 +181,10 @@ impl<'a> Fields<'a> {
                 match nested.as_deref_mut() {
                     Some(inner) if slot == DATA.slot && buf.get(pos) == Some(&b'{') => {
                         if depth + 1 > json::MAX_DEPTH {
-                            return Err(JsonError {
-                                kind: json::JsonErrorKind::TooDeep,
-                                at: pos,
-                            });
+                            return Err(JsonError { kind: json::JsonErrorKind::TooDeep, at: pos });
                         }
                         inner.collect(&mut sub, depth + 1, None)?;
-                        self.set(
-                            slot,
-                            Span {
-                                kind: Kind::Object,
-                                start: pos as u32,
-                                end: sub.pos() as u32,
-                            },
-                        );
+                        self.set(slot, Span { kind: Kind::Object, start: pos as u32, end: sub.pos() as u32 });
                     }
                     _ => {
                         let v = sub.value(depth)?;
@@ -242,8 +222,7 @@ impl<'a> Fields<'a> {
     pub fn parse(buf: &'a [u8], span: Span, path: &'static str) -> Result<Self, DecodeError> {
         let mut f = Self::new(buf, path);
         let mut s = Scanner::at(buf, span.start as usize);
-        f.collect(&mut s, 1, None)
-            .map_err(|e| DecodeError::new(Malformed::BadJson, format!("{path}: {e}")))?;
+        f.collect(&mut s, 1, None).map_err(|e| DecodeError::new(Malformed::BadJson, format!("{path}: {e}")))?;
         Ok(f)
     }
 
@@ -289,11 +268,7 @@ impl<'a> Fields<'a> {
             Kind::Object | Kind::Array => got.kind.describe().to_string(),
             _ => format!("{} ({})", got.kind.describe(), excerpt(got.bytes(self.buf))),
         };
-        self.error(
-            Malformed::WrongType,
-            k,
-            format_args!("expected {expected}, got {got}"),
-        )
+        self.error(Malformed::WrongType, k, format_args!("expected {expected}, got {got}"))
     }
 
     /// A required string, raw (escapes are left in place: no field we read
@@ -310,11 +285,7 @@ impl<'a> Fields<'a> {
     /// An optional string: absent is `None`, any other type is an error.
     #[inline]
     pub fn opt_str(&self, k: Key) -> Result<Option<&'a [u8]>, DecodeError> {
-        if self.has(k) {
-            self.str(k).map(Some)
-        } else {
-            Ok(None)
-        }
+        if self.has(k) { self.str(k).map(Some) } else { Ok(None) }
     }
 
     /// A required non-negative JSON integer.
@@ -325,21 +296,13 @@ impl<'a> Fields<'a> {
             return Err(self.wrong(k, "an unsigned integer", v));
         }
         json::int_u64(v.bytes(self.buf)).ok_or_else(|| {
-            self.error(
-                Malformed::WrongType,
-                k,
-                format_args!("{} is out of range for u64", excerpt(v.bytes(self.buf))),
-            )
+            self.error(Malformed::WrongType, k, format_args!("{} is out of range for u64", excerpt(v.bytes(self.buf))))
         })
     }
 
     #[inline]
     pub fn opt_u64(&self, k: Key) -> Result<Option<u64>, DecodeError> {
-        if self.has(k) {
-            self.u64(k).map(Some)
-        } else {
-            Ok(None)
-        }
+        if self.has(k) { self.u64(k).map(Some) } else { Ok(None) }
     }
 
     /// A required JSON integer that fits an `i64` (times in ms).
@@ -350,21 +313,13 @@ impl<'a> Fields<'a> {
             return Err(self.wrong(k, "an integer", v));
         }
         json::int_i64(v.bytes(self.buf)).ok_or_else(|| {
-            self.error(
-                Malformed::WrongType,
-                k,
-                format_args!("{} is out of range for i64", excerpt(v.bytes(self.buf))),
-            )
+            self.error(Malformed::WrongType, k, format_args!("{} is out of range for i64", excerpt(v.bytes(self.buf))))
         })
     }
 
     #[inline]
     pub fn opt_i64(&self, k: Key) -> Result<Option<i64>, DecodeError> {
-        if self.has(k) {
-            self.i64(k).map(Some)
-        } else {
-            Ok(None)
-        }
+        if self.has(k) { self.i64(k).map(Some) } else { Ok(None) }
     }
 
     /// A required JSON boolean.
@@ -400,31 +355,19 @@ impl<'a> Fields<'a> {
 
     #[cold]
     pub fn bad_decimal(&self, k: Key, raw: &[u8], e: FixedError) -> DecodeError {
-        self.error(
-            Malformed::BadDecimal,
-            k,
-            format_args!("bad decimal \"{}\": {e}", excerpt(raw)),
-        )
+        self.error(Malformed::BadDecimal, k, format_args!("bad decimal \"{}\": {e}", excerpt(raw)))
     }
 
     /// A required object, as a span to re-scan.
     pub fn object(&self, k: Key) -> Result<Span, DecodeError> {
         let v = self.get(k);
-        if v.kind == Kind::Object {
-            Ok(v)
-        } else {
-            Err(self.wrong(k, "an object", v))
-        }
+        if v.kind == Kind::Object { Ok(v) } else { Err(self.wrong(k, "an object", v)) }
     }
 
     /// A required array, as a span to re-scan.
     pub fn array(&self, k: Key) -> Result<Span, DecodeError> {
         let v = self.get(k);
-        if v.kind == Kind::Array {
-            Ok(v)
-        } else {
-            Err(self.wrong(k, "an array", v))
-        }
+        if v.kind == Kind::Array { Ok(v) } else { Err(self.wrong(k, "an array", v)) }
     }
 }
 
@@ -434,8 +377,7 @@ pub fn parse_notional(s: &[u8]) -> Result<Notional, FixedError> {
         None => Err(FixedError::Empty),
         Some(b'-' | b'+') => Err(FixedError::SignNotAllowed),
         Some(_) => {
-            let text = std::str::from_utf8(s)
-                .map_err(|_| FixedError::InvalidChar(char::REPLACEMENT_CHARACTER))?;
+            let text = std::str::from_utf8(s).map_err(|_| FixedError::InvalidChar(char::REPLACEMENT_CHARACTER))?;
             Notional::parse(text)
         }
     }
@@ -477,41 +419,17 @@ mod tests {
         let t = Key::new("t");
         let err = f.u64(t).unwrap_err();
         assert_eq!(err.reason, Malformed::WrongType);
-        assert_eq!(
-            err.detail,
-            "t: expected an unsigned integer, got a string (12)"
-        );
-        assert_eq!(
-            f.i64(Key::new("E")).unwrap_err().reason,
-            Malformed::WrongType
-        );
-        assert_eq!(
-            f.bool(Key::new("m")).unwrap_err().reason,
-            Malformed::WrongType
-        );
+        assert_eq!(err.detail, "t: expected an unsigned integer, got a string (12)");
+        assert_eq!(f.i64(Key::new("E")).unwrap_err().reason, Malformed::WrongType);
+        assert_eq!(f.bool(Key::new("m")).unwrap_err().reason, Malformed::WrongType);
         let e = f.price(Key::new("p"), 8).unwrap_err();
         assert_eq!(e.reason, Malformed::BadDecimal);
-        assert_eq!(
-            e.detail,
-            "p: bad decimal \"1e5\": exponent notation not allowed"
-        );
-        assert_eq!(
-            f.qty(Key::new("q"), 8).unwrap_err().reason,
-            Malformed::BadDecimal
-        );
-        assert_eq!(
-            f.u64(Key::new("u")).unwrap_err().reason,
-            Malformed::WrongType
-        );
-        assert_eq!(
-            f.str(Key::new("s")).unwrap_err().reason,
-            Malformed::MissingField
-        );
+        assert_eq!(e.detail, "p: bad decimal \"1e5\": exponent notation not allowed");
+        assert_eq!(f.qty(Key::new("q"), 8).unwrap_err().reason, Malformed::BadDecimal);
+        assert_eq!(f.u64(Key::new("u")).unwrap_err().reason, Malformed::WrongType);
+        assert_eq!(f.str(Key::new("s")).unwrap_err().reason, Malformed::MissingField);
         assert_eq!(f.opt_i64(Key::new("T")), Ok(None));
-        assert_eq!(
-            f.object(Key::new("a")).unwrap_err().detail,
-            "a: expected an object, got an array"
-        );
+        assert_eq!(f.object(Key::new("a")).unwrap_err().detail, "a: expected an object, got an array");
     }
 
     #[test]
@@ -523,9 +441,6 @@ mod tests {
     #[test]
     fn notional_refuses_signs() {
         assert_eq!(parse_notional(b"-1"), Err(FixedError::SignNotAllowed));
-        assert_eq!(
-            parse_notional(b"0.00112926").map(|n| n.to_string()),
-            Ok("0.00112926".into())
-        );
+        assert_eq!(parse_notional(b"0.00112926").map(|n| n.to_string()), Ok("0.00112926".into()));
     }
 }

@@ -118,8 +118,7 @@ impl Span {
     /// The value's bytes in `buf` (string content without the quotes).
     #[inline]
     pub fn bytes<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
-        buf.get(self.start as usize..self.end as usize)
-            .unwrap_or_default()
+        buf.get(self.start as usize..self.end as usize).unwrap_or_default()
     }
 
     #[inline]
@@ -181,14 +180,8 @@ pub fn skip_ws(buf: &[u8], mut pos: usize) -> usize {
 #[cold]
 pub fn unexpected(buf: &[u8], pos: usize) -> JsonError {
     match buf.get(pos) {
-        None => JsonError {
-            kind: JsonErrorKind::Eof,
-            at: pos,
-        },
-        Some(&b) => JsonError {
-            kind: JsonErrorKind::Unexpected(b),
-            at: pos,
-        },
+        None => JsonError { kind: JsonErrorKind::Eof, at: pos },
+        Some(&b) => JsonError { kind: JsonErrorKind::Unexpected(b), at: pos },
     }
 }
 
@@ -225,35 +218,19 @@ fn string_end_slow(buf: &[u8], start: usize) -> Result<(usize, bool), JsonError>
     loop {
         let rest = buf.get(pos..).unwrap_or_default();
         let Some(off) = memchr2(b'"', b'\\', rest) else {
-            let at = rest
-                .iter()
-                .position(|&c| c < 0x20)
-                .map_or(buf.len(), |i| pos + i);
-            let kind = if at < buf.len() {
-                JsonErrorKind::ControlChar
-            } else {
-                JsonErrorKind::Eof
-            };
+            let at = rest.iter().position(|&c| c < 0x20).map_or(buf.len(), |i| pos + i);
+            let kind = if at < buf.len() { JsonErrorKind::ControlChar } else { JsonErrorKind::Eof };
             return Err(JsonError { kind, at });
         };
-        if let Some(i) = rest
-            .get(..off)
-            .and_then(|r| r.iter().position(|&c| c < 0x20))
-        {
-            return Err(JsonError {
-                kind: JsonErrorKind::ControlChar,
-                at: pos + i,
-            });
+        if let Some(i) = rest.get(..off).and_then(|r| r.iter().position(|&c| c < 0x20)) {
+            return Err(JsonError { kind: JsonErrorKind::ControlChar, at: pos + i });
         }
         pos += off;
         if buf.get(pos) == Some(&b'"') {
             let content = buf.get(start..pos).unwrap_or_default();
             if !content.is_ascii() {
                 if let Err(e) = std::str::from_utf8(content) {
-                    return Err(JsonError {
-                        kind: JsonErrorKind::BadUtf8,
-                        at: start + e.valid_up_to(),
-                    });
+                    return Err(JsonError { kind: JsonErrorKind::BadUtf8, at: start + e.valid_up_to() });
                 }
             }
             return Ok((pos, escaped));
@@ -266,15 +243,9 @@ fn string_end_slow(buf: &[u8], start: usize) -> Result<(usize, bool), JsonError>
 /// Validates the escape whose backslash is at `pos`, surrogate pairs
 /// included; returns the position after it.
 fn escape(buf: &[u8], pos: usize) -> Result<usize, JsonError> {
-    let bad = |at| JsonError {
-        kind: JsonErrorKind::BadEscape,
-        at,
-    };
+    let bad = |at| JsonError { kind: JsonErrorKind::BadEscape, at };
     match buf.get(pos + 1) {
-        None => Err(JsonError {
-            kind: JsonErrorKind::Eof,
-            at: buf.len(),
-        }),
+        None => Err(JsonError { kind: JsonErrorKind::Eof, at: buf.len() }),
         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(pos + 2),
         Some(b'u') => match hex4(buf, pos + 2)? {
             0xD800..=0xDBFF => {
@@ -297,10 +268,7 @@ fn escape(buf: &[u8], pos: usize) -> Result<usize, JsonError> {
 
 fn hex4(buf: &[u8], at: usize) -> Result<u16, JsonError> {
     let Some(h) = buf.get(at..at + 4) else {
-        return Err(JsonError {
-            kind: JsonErrorKind::Eof,
-            at: buf.len(),
-        });
+        return Err(JsonError { kind: JsonErrorKind::Eof, at: buf.len() });
     };
     let mut v: u16 = 0;
     for (i, &c) in h.iter().enumerate() {
@@ -309,10 +277,7 @@ fn hex4(buf: &[u8], at: usize) -> Result<u16, JsonError> {
             b'a'..=b'f' => c - b'a' + 10,
             b'A'..=b'F' => c - b'A' + 10,
             _ => {
-                return Err(JsonError {
-                    kind: JsonErrorKind::BadEscape,
-                    at: at + i,
-                });
+                return Err(JsonError { kind: JsonErrorKind::BadEscape, at: at + i });
             }
         };
         v = v << 4 | u16::from(d);
@@ -340,10 +305,7 @@ fn digits_end(buf: &[u8], mut pos: usize) -> usize {
 /// it is an integer (no fraction, no exponent).
 #[inline(always)]
 fn number_end(buf: &[u8], mut pos: usize) -> Result<(usize, bool), JsonError> {
-    let bad = |at| JsonError {
-        kind: JsonErrorKind::BadNumber,
-        at,
-    };
+    let bad = |at| JsonError { kind: JsonErrorKind::BadNumber, at };
     if buf.get(pos) == Some(&b'-') {
         pos += 1;
     }
@@ -351,10 +313,7 @@ fn number_end(buf: &[u8], mut pos: usize) -> Result<(usize, bool), JsonError> {
         Some(b'0') => pos + 1,
         Some(b'1'..=b'9') => digits_end(buf, pos + 1),
         None => {
-            return Err(JsonError {
-                kind: JsonErrorKind::Eof,
-                at: pos,
-            });
+            return Err(JsonError { kind: JsonErrorKind::Eof, at: pos });
         }
         Some(_) => return Err(bad(pos)),
     };
@@ -387,21 +346,13 @@ fn literal_end(buf: &[u8], pos: usize, word: &[u8]) -> Result<usize, JsonError> 
     if buf.get(pos..pos + word.len()) == Some(word) {
         return Ok(pos + word.len());
     }
-    let off = word
-        .iter()
-        .zip(buf.get(pos..).unwrap_or_default())
-        .take_while(|(w, b)| w == b)
-        .count();
+    let off = word.iter().zip(buf.get(pos..).unwrap_or_default()).take_while(|(w, b)| w == b).count();
     Err(unexpected(buf, pos + off))
 }
 
 #[inline(always)]
 fn span(kind: Kind, start: usize, end: usize) -> Span {
-    Span {
-        kind,
-        start: start as u32,
-        end: end as u32,
-    }
+    Span { kind, start: start as u32, end: end as u32 }
 }
 
 /// Scans the value at `pos` (no leading whitespace) unless it is a
@@ -412,17 +363,11 @@ pub fn scalar(buf: &[u8], pos: usize) -> Result<Option<(Span, usize)>, JsonError
     let r = match buf.get(pos) {
         Some(b'"') => {
             let (end, esc) = string_end(buf, pos + 1)?;
-            (
-                span(if esc { Kind::StrEscaped } else { Kind::Str }, pos + 1, end),
-                end + 1,
-            )
+            (span(if esc { Kind::StrEscaped } else { Kind::Str }, pos + 1, end), end + 1)
         }
         Some(b'-' | b'0'..=b'9') => {
             let (end, int) = number_end(buf, pos)?;
-            (
-                span(if int { Kind::Int } else { Kind::Float }, pos, end),
-                end,
-            )
+            (span(if int { Kind::Int } else { Kind::Float }, pos, end), end)
         }
         Some(b't') => {
             let end = literal_end(buf, pos, b"true")?;
@@ -506,10 +451,7 @@ impl<'a> Scanner<'a> {
     pub fn finish(&mut self) -> Result<(), JsonError> {
         self.skip_ws();
         if self.pos < self.buf.len() {
-            Err(JsonError {
-                kind: JsonErrorKind::TrailingGarbage,
-                at: self.pos,
-            })
+            Err(JsonError { kind: JsonErrorKind::TrailingGarbage, at: self.pos })
         } else {
             Ok(())
         }
@@ -537,10 +479,7 @@ impl<'a> Scanner<'a> {
     #[inline(never)]
     fn skip_object(&mut self, depth: u32) -> Result<(), JsonError> {
         if depth > MAX_DEPTH {
-            return Err(JsonError {
-                kind: JsonErrorKind::TooDeep,
-                at: self.pos,
-            });
+            return Err(JsonError { kind: JsonErrorKind::TooDeep, at: self.pos });
         }
         let mut obj = self.object()?;
         while obj.next_key(self)?.is_some() {
@@ -552,10 +491,7 @@ impl<'a> Scanner<'a> {
     #[inline(never)]
     fn skip_array(&mut self, depth: u32) -> Result<(), JsonError> {
         if depth > MAX_DEPTH {
-            return Err(JsonError {
-                kind: JsonErrorKind::TooDeep,
-                at: self.pos,
-            });
+            return Err(JsonError { kind: JsonErrorKind::TooDeep, at: self.pos });
         }
         let mut arr = self.array()?;
         while arr.has_next(self)? {
@@ -692,10 +628,7 @@ const fn eight_digits(w: u64) -> u64 {
     const MUL2: u64 = 1 + (10_000 << 32);
     let w = w.wrapping_sub(ONES * b'0' as u64);
     let w = w.wrapping_mul(10).wrapping_add(w >> 8);
-    ((w & MASK)
-        .wrapping_mul(MUL1)
-        .wrapping_add(((w >> 16) & MASK).wrapping_mul(MUL2)))
-        >> 32
+    ((w & MASK).wrapping_mul(MUL1).wrapping_add(((w >> 16) & MASK).wrapping_mul(MUL2))) >> 32
 }
 
 /// Parses the text of a JSON integer span into an `i64`; `None` when out of range.
@@ -704,11 +637,7 @@ pub fn int_i64(text: &[u8]) -> Option<i64> {
     match text.split_first() {
         Some((b'-', digits)) => {
             let m = int_u64(digits)?;
-            if m <= i64::MAX as u64 + 1 {
-                Some((m as i64).wrapping_neg())
-            } else {
-                None
-            }
+            if m <= i64::MAX as u64 + 1 { Some((m as i64).wrapping_neg()) } else { None }
         }
         _ => i64::try_from(int_u64(text)?).ok(),
     }
@@ -811,26 +740,16 @@ mod tests {
             ("\"a\tb\"", JsonErrorKind::ControlChar),
             ("[}", JsonErrorKind::Unexpected(b'}')),
         ] {
-            assert_eq!(
-                validate(s.as_bytes()).map_err(|e| e.kind),
-                Err(kind),
-                "{s:?}"
-            );
+            assert_eq!(validate(s.as_bytes()).map_err(|e| e.kind), Err(kind), "{s:?}");
         }
-        assert_eq!(
-            validate(b"\"\xff\"").map_err(|e| e.kind),
-            Err(JsonErrorKind::BadUtf8)
-        );
+        assert_eq!(validate(b"\"\xff\"").map_err(|e| e.kind), Err(JsonErrorKind::BadUtf8));
     }
 
     #[test]
     fn nesting_is_bounded() {
         let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         assert!(ok(&deep(128)));
-        assert_eq!(
-            validate(deep(129).as_bytes()).map_err(|e| e.kind),
-            Err(JsonErrorKind::TooDeep)
-        );
+        assert_eq!(validate(deep(129).as_bytes()).map_err(|e| e.kind), Err(JsonErrorKind::TooDeep));
         assert!(validate(deep(100_000).as_bytes()).is_err());
     }
 
@@ -850,10 +769,7 @@ mod tests {
         assert_eq!(seen[2], (b"x".to_vec(), Kind::Array, b"[1]".to_vec()));
         assert_eq!(seen[3].1, Kind::Float);
         assert_eq!(seen[4].1, Kind::True);
-        assert_eq!(
-            seen[5],
-            (b"e".to_vec(), Kind::StrEscaped, br#"a\"b"#.to_vec())
-        );
+        assert_eq!(seen[5], (b"e".to_vec(), Kind::StrEscaped, br#"a\"b"#.to_vec()));
     }
 
     #[test]
@@ -887,10 +803,7 @@ mod tests {
                 validate(format!("\"{body}\x01\"").as_bytes()).map_err(|e| (e.kind, e.at)),
                 Err((JsonErrorKind::ControlChar, n + 1))
             );
-            assert_eq!(
-                validate(format!("\"{body}").as_bytes()).map_err(|e| e.kind),
-                Err(JsonErrorKind::Eof)
-            );
+            assert_eq!(validate(format!("\"{body}").as_bytes()).map_err(|e| e.kind), Err(JsonErrorKind::Eof));
             let buf = format!("[\"{body}\",1]");
             let mut s = Scanner::new(buf.as_bytes());
             let mut a = s.array().unwrap();
@@ -920,18 +833,9 @@ mod tests {
     fn utf8_is_checked_inside_strings() {
         assert!(ok("\"héllo wörld, ünïcödé everywhere\""));
         assert!(ok("{\"é\":\"😀\"}"));
-        assert_eq!(
-            validate(b"\"ab\xff\"").map_err(|e| (e.kind, e.at)),
-            Err((JsonErrorKind::BadUtf8, 3))
-        );
-        assert_eq!(
-            validate(b"\"\xc3\"").map_err(|e| e.kind),
-            Err(JsonErrorKind::BadUtf8)
-        );
-        assert_eq!(
-            validate(b"[1,\xc3\xa9]").map_err(|e| e.kind),
-            Err(JsonErrorKind::Unexpected(0xc3))
-        );
+        assert_eq!(validate(b"\"ab\xff\"").map_err(|e| (e.kind, e.at)), Err((JsonErrorKind::BadUtf8, 3)));
+        assert_eq!(validate(b"\"\xc3\"").map_err(|e| e.kind), Err(JsonErrorKind::BadUtf8));
+        assert_eq!(validate(b"[1,\xc3\xa9]").map_err(|e| e.kind), Err(JsonErrorKind::Unexpected(0xc3)));
     }
 
     #[test]
@@ -939,10 +843,7 @@ mod tests {
         assert_eq!(int_u64(b"18446744073709551615"), Some(u64::MAX));
         assert_eq!(int_u64(b"18446744073709551616"), None);
         assert_eq!(int_u64(b"-1"), None);
-        assert_eq!(
-            int_u64(b"9999999999999999999"),
-            Some(9_999_999_999_999_999_999)
-        );
+        assert_eq!(int_u64(b"9999999999999999999"), Some(9_999_999_999_999_999_999));
         assert_eq!(int_u64(b"99999999999999999999"), None);
         assert_eq!(int_u64(b"123456789012345678901"), None);
         assert_eq!(int_u64(b"12a"), None);
@@ -968,9 +869,6 @@ mod tests {
 
     #[test]
     fn unescapes() {
-        assert_eq!(
-            unescape(br#"a\"b\\c\/\n\u00e9\ud83d\ude00"#),
-            "a\"b\\c/\né😀"
-        );
+        assert_eq!(unescape(br#"a\"b\\c\/\n\u00e9\ud83d\ude00"#), "a\"b\\c/\né😀");
     }
 }

@@ -25,19 +25,10 @@ pub(super) fn decode(f: &Fields<'_>, symbols: &mut Symbols) -> Result<Kline, Dec
     let path = if f.path().is_empty() { "k." } else { "data.k." };
     let k = Fields::parse(f.buf(), f.object(K)?, path)?;
     // The symbol is in both places; the outer one is the event's.
-    let inst = if f.has(SYMBOL) {
-        symbols.resolve_field(f, SYMBOL)?
-    } else {
-        symbols.resolve_field(&k, SYMBOL)?
-    };
+    let inst = if f.has(SYMBOL) { symbols.resolve_field(f, SYMBOL)? } else { symbols.resolve_field(&k, SYMBOL)? };
     let i = k.str(INTERVAL)?;
-    let interval = Timeframe::from_bytes(i).ok_or_else(|| {
-        k.error(
-            Malformed::WrongType,
-            INTERVAL,
-            format_args!("unknown interval \"{}\"", excerpt(i)),
-        )
-    })?;
+    let interval = Timeframe::from_bytes(i)
+        .ok_or_else(|| k.error(Malformed::WrongType, INTERVAL, format_args!("unknown interval \"{}\"", excerpt(i))))?;
     let (ps, qs) = (inst.price_scale, inst.qty_scale);
     Ok(Kline {
         instrument: inst.id,
@@ -78,10 +69,7 @@ mod tests {
             (spot.open_time_ms, spot.close_time_ms, spot.event_time_ms),
             (1_633_998_480_000, 1_633_998_539_999, 1_633_998_534_486)
         );
-        assert_eq!(
-            (spot.open, spot.high, spot.low, spot.close),
-            (Price(638), Price(638), Price(638), Price(638))
-        );
+        assert_eq!((spot.open, spot.high, spot.low, spot.close), (Price(638), Price(638), Price(638), Price(638)));
         assert_eq!(spot.volume, Qty(17_700_000_000));
         assert_eq!(spot.quote_volume, Notional::parse("0.00112926").unwrap());
         assert_eq!((spot.trades, spot.closed), (1, false));
@@ -97,45 +85,24 @@ mod tests {
     fn refuses_unknown_intervals_and_bad_nested_fields() {
         let base = r#"{"e":"kline","E":1,"s":"BTCUSDT","k":{"t":0,"T":59999,"i":"I","o":"1","c":"1","h":"1","l":"1","v":"1","n":1,"x":false,"q":"Q"}}"#;
         let err = BinanceDecoder::default()
-            .decode(
-                base.replace("\"I\"", "\"7m\"")
-                    .replace("\"Q\"", "\"1\"")
-                    .as_bytes(),
-            )
+            .decode(base.replace("\"I\"", "\"7m\"").replace("\"Q\"", "\"1\"").as_bytes())
             .unwrap_err();
-        assert_eq!(
-            (err.reason, err.detail.as_str()),
-            (Malformed::WrongType, "k.i: unknown interval \"7m\"")
-        );
+        assert_eq!((err.reason, err.detail.as_str()), (Malformed::WrongType, "k.i: unknown interval \"7m\""));
         let err = BinanceDecoder::default()
-            .decode(
-                base.replace("\"I\"", "\"1m\"")
-                    .replace("\"Q\"", "\"-1\"")
-                    .as_bytes(),
-            )
+            .decode(base.replace("\"I\"", "\"1m\"").replace("\"Q\"", "\"-1\"").as_bytes())
             .unwrap_err();
         assert_eq!(
             (err.reason, err.detail.as_str()),
-            (
-                Malformed::BadDecimal,
-                "k.q: bad decimal \"-1\": sign not allowed here"
-            )
+            (Malformed::BadDecimal, "k.q: bad decimal \"-1\": sign not allowed here")
         );
         let wrapped = format!(
             r#"{{"stream":"x","data":{}}}"#,
-            base.replace("\"I\"", "\"1m\"")
-                .replace("\"Q\"", "\"1\"")
-                .replace("\"x\":false", "\"x\":0")
+            base.replace("\"I\"", "\"1m\"").replace("\"Q\"", "\"1\"").replace("\"x\":false", "\"x\":0")
         );
-        let err = BinanceDecoder::default()
-            .decode(wrapped.as_bytes())
-            .unwrap_err();
+        let err = BinanceDecoder::default().decode(wrapped.as_bytes()).unwrap_err();
         assert_eq!(
             (err.reason, err.detail.as_str()),
-            (
-                Malformed::WrongType,
-                "data.k.x: expected a boolean, got an integer (0)"
-            )
+            (Malformed::WrongType, "data.k.x: expected a boolean, got an integer (0)")
         );
     }
 }

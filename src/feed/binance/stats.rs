@@ -96,10 +96,7 @@ impl DecodeStats {
         if let Some(k) = DecodedKind::from_name(name) {
             return Some(self.decoded(k));
         }
-        Malformed::ALL
-            .into_iter()
-            .find(|r| r.as_str() == name)
-            .map(|r| self.malformed(r))
+        Malformed::ALL.into_iter().find(|r| r.as_str() == name).map(|r| self.malformed(r))
     }
 
     pub fn total_decoded(&self) -> u64 {
@@ -117,16 +114,12 @@ impl DecodeStats {
 
     /// `(name, count)` per decoded kind, in a fixed order.
     pub fn iter_decoded(&self) -> impl Iterator<Item = (&'static str, u64)> + Clone + '_ {
-        DecodedKind::ALL
-            .into_iter()
-            .map(|k| (k.as_str(), self.decoded(k)))
+        DecodedKind::ALL.into_iter().map(|k| (k.as_str(), self.decoded(k)))
     }
 
     /// `(name, count)` per refusal reason, in a fixed order.
     pub fn iter_malformed(&self) -> impl Iterator<Item = (&'static str, u64)> + Clone + '_ {
-        Malformed::ALL
-            .into_iter()
-            .map(|r| (r.as_str(), self.malformed(r)))
+        Malformed::ALL.into_iter().map(|r| (r.as_str(), self.malformed(r)))
     }
 
     /// Adds another decoder's counts (one decoder per connection).

@@ -69,10 +69,7 @@ impl LastSymbol {
     fn new(s: &[u8]) -> Option<Self> {
         let mut bytes = [0u8; 23];
         bytes.get_mut(..s.len())?.copy_from_slice(s);
-        Some(Self {
-            len: s.len() as u8,
-            bytes,
-        })
+        Some(Self { len: s.len() as u8, bytes })
     }
 
     #[inline]
@@ -83,11 +80,7 @@ impl LastSymbol {
 
 impl Symbols {
     pub fn new(table: Instruments) -> Self {
-        Self {
-            table,
-            index: HashMap::default(),
-            last: None,
-        }
+        Self { table, index: HashMap::default(), last: None }
     }
 
     pub fn table(&self) -> &Instruments {
@@ -118,11 +111,7 @@ impl Symbols {
             None => self.miss(symbol)?,
         };
         let i = self.table.try_get(id)?;
-        let r = Resolved {
-            id,
-            price_scale: i.price_scale,
-            qty_scale: i.qty_scale,
-        };
+        let r = Resolved { id, price_scale: i.price_scale, qty_scale: i.qty_scale };
         self.last = LastSymbol::new(symbol).map(|l| (l, r));
         Some(r)
     }
@@ -131,22 +120,14 @@ impl Symbols {
     #[inline]
     pub fn resolve_field(&mut self, f: &Fields<'_>, k: Key) -> Result<Resolved, DecodeError> {
         let sym = f.str(k)?;
-        self.resolve(sym).ok_or_else(|| {
-            f.error(
-                Malformed::UnknownSymbol,
-                k,
-                format_args!("unknown symbol \"{}\"", excerpt(sym)),
-            )
-        })
+        self.resolve(sym)
+            .ok_or_else(|| f.error(Malformed::UnknownSymbol, k, format_args!("unknown symbol \"{}\"", excerpt(sym))))
     }
 
     /// Resolves a symbol that came from outside the frame (a stream name, a URL).
     pub fn resolve_hint(&mut self, symbol: &[u8], origin: &str) -> Result<Resolved, DecodeError> {
         self.resolve(symbol).ok_or_else(|| {
-            DecodeError::new(
-                Malformed::UnknownSymbol,
-                format!("{origin}: unknown symbol \"{}\"", excerpt(symbol)),
-            )
+            DecodeError::new(Malformed::UnknownSymbol, format!("{origin}: unknown symbol \"{}\"", excerpt(symbol)))
         })
     }
 
@@ -172,10 +153,7 @@ mod tests {
 
     #[test]
     fn resolves_through_the_index_and_survives_table_edits() {
-        let mut s = Symbols::new(Instruments::fixed(vec![Instrument::with_defaults(
-            Venue::BinanceSpot,
-            "BTCUSDT",
-        )]));
+        let mut s = Symbols::new(Instruments::fixed(vec![Instrument::with_defaults(Venue::BinanceSpot, "BTCUSDT")]));
         let a = s.resolve(b"BTCUSDT").unwrap();
         assert_eq!(s.resolve(b"BTCUSDT"), Some(a));
         assert_eq!(s.resolve(b"ETHUSDT"), None);

@@ -95,11 +95,7 @@ mod tests {
         for (frame, id, p, q, t, e, m) in cases {
             let tr = trade(frame);
             assert_eq!(tr.instrument, InstrumentId(0));
-            assert_eq!(
-                (tr.trade_id, tr.price, tr.qty),
-                (id, Price(p), Qty(q)),
-                "{frame}"
-            );
+            assert_eq!((tr.trade_id, tr.price, tr.qty), (id, Price(p), Qty(q)), "{frame}");
             assert_eq!((tr.time_ms, tr.event_time_ms, tr.buyer_is_maker), (t, e, m));
             assert!(!tr.aggregated);
             assert_eq!((tr.first_trade_id, tr.last_trade_id), (id, id));
@@ -119,49 +115,24 @@ mod tests {
     fn refuses_bad_fields_naming_them() {
         let base = r#"{"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"P","q":"1","T":1,"m":true}}"#;
         let cases = [
-            (
-                "\"1e5\"",
-                Malformed::BadDecimal,
-                "data.p: bad decimal \"1e5\": exponent notation not allowed",
-            ),
-            (
-                "\"-1\"",
-                Malformed::BadDecimal,
-                "data.p: bad decimal \"-1\": sign not allowed here",
-            ),
+            ("\"1e5\"", Malformed::BadDecimal, "data.p: bad decimal \"1e5\": exponent notation not allowed"),
+            ("\"-1\"", Malformed::BadDecimal, "data.p: bad decimal \"-1\": sign not allowed here"),
             (
                 "\"1.000000001\"",
                 Malformed::BadDecimal,
                 "data.p: bad decimal \"1.000000001\": more than 8 decimals with a non-zero digit beyond them",
             ),
-            (
-                "1.5",
-                Malformed::WrongType,
-                "data.p: expected a string, got a non-integer number (1.5)",
-            ),
+            ("1.5", Malformed::WrongType, "data.p: expected a string, got a non-integer number (1.5)"),
         ];
         for (p, reason, detail) in cases {
             let frame = base.replace("\"P\"", p);
-            let err = BinanceDecoder::default()
-                .decode(frame.as_bytes())
-                .unwrap_err();
+            let err = BinanceDecoder::default().decode(frame.as_bytes()).unwrap_err();
             assert_eq!((err.reason, err.detail.as_str()), (reason, detail));
         }
         let missing = r#"{"e":"trade","E":1,"s":"BTCUSDT","p":"1","q":"1","T":1,"m":true}"#;
-        let err = BinanceDecoder::default()
-            .decode(missing.as_bytes())
-            .unwrap_err();
-        assert_eq!(
-            (err.reason, err.detail.as_str()),
-            (Malformed::MissingField, "t: missing")
-        );
+        let err = BinanceDecoder::default().decode(missing.as_bytes()).unwrap_err();
+        assert_eq!((err.reason, err.detail.as_str()), (Malformed::MissingField, "t: missing"));
         let wrong = r#"{"e":"trade","E":1,"s":"BTCUSDT","t":"1","p":"1","q":"1","T":1,"m":"true"}"#;
-        assert_eq!(
-            BinanceDecoder::default()
-                .decode(wrong.as_bytes())
-                .unwrap_err()
-                .reason,
-            Malformed::WrongType
-        );
+        assert_eq!(BinanceDecoder::default().decode(wrong.as_bytes()).unwrap_err().reason, Malformed::WrongType);
     }
 }

@@ -30,15 +30,8 @@ pub enum Skip {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Shape {
     Skip(Skip),
-    Frame {
-        recv_ns: Option<i64>,
-        frame: Range<usize>,
-    },
-    Rest {
-        recv_ns: Option<i64>,
-        url: Range<usize>,
-        body: Range<usize>,
-    },
+    Frame { recv_ns: Option<i64>, frame: Range<usize> },
+    Rest { recv_ns: Option<i64>, url: Range<usize>, body: Range<usize> },
 }
 
 /// Why a line fits no layout.
@@ -58,10 +51,7 @@ pub fn classify(line: &[u8]) -> Result<Shape, LayoutError> {
         return Ok(Shape::Skip(Skip::Empty));
     };
     match line[first] {
-        b'{' | b'[' => Ok(Shape::Frame {
-            recv_ns: None,
-            frame: first..line.len(),
-        }),
+        b'{' | b'[' => Ok(Shape::Frame { recv_ns: None, frame: first..line.len() }),
         b'0'..=b'9' => timed_frame(line, first),
         _ if line[first..].starts_with(b"configuration: ") => Ok(Shape::Skip(Skip::Configuration)),
         _ => url_line(line, first),
@@ -74,17 +64,11 @@ fn timed_frame(line: &[u8], start: usize) -> Result<Shape, LayoutError> {
     let bad = LayoutError::BadTime;
     // ISO-8601: the token up to the first space.
     if rest.get(4) == Some(&b'-') && rest.get(7) == Some(&b'-') {
-        let end = rest
-            .iter()
-            .position(|&c| c == b' ')
-            .ok_or(LayoutError::Unrecognized)?;
+        let end = rest.iter().position(|&c| c == b' ').ok_or(LayoutError::Unrecognized)?;
         let ns = timestamp::parse_iso8601(&rest[..end]).map_err(bad)?;
         return frame_after(line, start + end + 1, Some(ns));
     }
-    let int_end = rest
-        .iter()
-        .position(|c| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
+    let int_end = rest.iter().position(|c| !c.is_ascii_digit()).unwrap_or(rest.len());
     match rest.get(int_end) {
         // hftbacktest: integer nanoseconds and a space.
         Some(b' ') => {
@@ -93,10 +77,7 @@ fn timed_frame(line: &[u8], start: usize) -> Result<Shape, LayoutError> {
         }
         // cryptofeed: float (or integer) seconds and a colon.
         Some(b'.' | b':') => {
-            let colon = rest
-                .iter()
-                .position(|&c| c == b':')
-                .ok_or(LayoutError::Unrecognized)?;
+            let colon = rest.iter().position(|&c| c == b':').ok_or(LayoutError::Unrecognized)?;
             let ns = timestamp::parse_seconds(&rest[..colon]).map_err(bad)?;
             frame_after(line, start + colon + 1, Some(ns))
         }
@@ -107,10 +88,7 @@ fn timed_frame(line: &[u8], start: usize) -> Result<Shape, LayoutError> {
 fn frame_after(line: &[u8], from: usize, recv_ns: Option<i64>) -> Result<Shape, LayoutError> {
     let tail = line.get(from..).unwrap_or_default();
     match tail.iter().position(|&c| !is_ws(c)) {
-        Some(i) => Ok(Shape::Frame {
-            recv_ns,
-            frame: from + i..line.len(),
-        }),
+        Some(i) => Ok(Shape::Frame { recv_ns, frame: from + i..line.len() }),
         None => Err(LayoutError::Unrecognized),
     }
 }
@@ -118,10 +96,7 @@ fn frame_after(line: &[u8], from: usize, recv_ns: Option<i64>) -> Result<Shape, 
 /// The cryptofeed lines that start with a URL.
 fn url_line(line: &[u8], start: usize) -> Result<Shape, LayoutError> {
     let rest = &line[start..];
-    let url_end = rest
-        .iter()
-        .position(|&c| c == b' ')
-        .ok_or(LayoutError::Unrecognized)?;
+    let url_end = rest.iter().position(|&c| c == b' ').ok_or(LayoutError::Unrecognized)?;
     let url = &rest[..url_end];
     if memchr::memmem::find(url, b"://").is_none() || std::str::from_utf8(url).is_err() {
         return Err(LayoutError::Unrecognized);
@@ -140,11 +115,7 @@ fn url_line(line: &[u8], start: usize) -> Result<Shape, LayoutError> {
         if body_start >= line.len() {
             return Err(LayoutError::Unrecognized);
         }
-        return Ok(Shape::Rest {
-            recv_ns: Some(ns),
-            url: start..start + url_end,
-            body: body_start..line.len(),
-        });
+        return Ok(Shape::Rest { recv_ns: Some(ns), url: start..start + url_end, body: body_start..line.len() });
     }
     Err(LayoutError::Unrecognized)
 }
@@ -163,18 +134,9 @@ mod tests {
     #[test]
     fn frames_in_every_layout() {
         assert_eq!(frame(r#"{"a":1}"#), (None, r#"{"a":1}"#.into()));
-        assert_eq!(
-            frame(r#"1723161254087891268 {"a":1}"#),
-            (Some(1_723_161_254_087_891_268), r#"{"a":1}"#.into())
-        );
-        assert_eq!(
-            frame(r#"1633998514.465973: {"a":1}"#),
-            (Some(1_633_998_514_465_973_000), r#"{"a":1}"#.into())
-        );
-        assert_eq!(
-            frame(r#"1618677786: [1]"#),
-            (Some(1_618_677_786_000_000_000), "[1]".into())
-        );
+        assert_eq!(frame(r#"1723161254087891268 {"a":1}"#), (Some(1_723_161_254_087_891_268), r#"{"a":1}"#.into()));
+        assert_eq!(frame(r#"1633998514.465973: {"a":1}"#), (Some(1_633_998_514_465_973_000), r#"{"a":1}"#.into()));
+        assert_eq!(frame(r#"1618677786: [1]"#), (Some(1_618_677_786_000_000_000), "[1]".into()));
         assert_eq!(
             frame(r#"2024-08-08T23:54:13.123456789Z {"a":1}"#),
             (Some(1_723_161_253_123_456_789), r#"{"a":1}"#.into())
@@ -183,29 +145,16 @@ mod tests {
 
     #[test]
     fn cryptofeed_lines() {
-        let rest = "https://api.binance.com/api/v3/depth?symbol=NKNUSDT&limit=1000 -> 1633998512.320639: {\"lastUpdateId\":1}";
-        let Ok(Shape::Rest { recv_ns, url, body }) = classify(rest.as_bytes()) else {
-            panic!()
-        };
+        let rest =
+            "https://api.binance.com/api/v3/depth?symbol=NKNUSDT&limit=1000 -> 1633998512.320639: {\"lastUpdateId\":1}";
+        let Ok(Shape::Rest { recv_ns, url, body }) = classify(rest.as_bytes()) else { panic!() };
         assert_eq!(recv_ns, Some(1_633_998_512_320_639_000));
-        assert_eq!(
-            &rest[url],
-            "https://api.binance.com/api/v3/depth?symbol=NKNUSDT&limit=1000"
-        );
+        assert_eq!(&rest[url], "https://api.binance.com/api/v3/depth?symbol=NKNUSDT&limit=1000");
         assert_eq!(&rest[body], "{\"lastUpdateId\":1}");
         let cases = [
-            (
-                "wss://stream.binance.com:9443/stream?streams=a/b <-> 1633998512.0633569",
-                Skip::Connection,
-            ),
-            (
-                "wss://ws.okx.com:8443/ws/v5/public <- 1652459225.2987883: {\"op\":\"subscribe\"}",
-                Skip::Outbound,
-            ),
-            (
-                "configuration: {\"trades\":[\"NKN-USDT\"]}",
-                Skip::Configuration,
-            ),
+            ("wss://stream.binance.com:9443/stream?streams=a/b <-> 1633998512.0633569", Skip::Connection),
+            ("wss://ws.okx.com:8443/ws/v5/public <- 1652459225.2987883: {\"op\":\"subscribe\"}", Skip::Outbound),
+            ("configuration: {\"trades\":[\"NKN-USDT\"]}", Skip::Configuration),
             ("", Skip::Empty),
             ("  \r", Skip::Empty),
         ];
@@ -216,23 +165,10 @@ mod tests {
 
     #[test]
     fn refuses_what_fits_no_layout() {
-        for line in [
-            "hello",
-            "123abc {}",
-            "1723161254087891268 ",
-            "https://x -> 12: ",
-            "ftp:/x -> 1: {}",
-            "1.5 {}",
-        ] {
+        for line in ["hello", "123abc {}", "1723161254087891268 ", "https://x -> 12: ", "ftp:/x -> 1: {}", "1.5 {}"] {
             assert!(classify(line.as_bytes()).is_err(), "{line}");
         }
-        assert!(matches!(
-            classify(b"99999999999999999999999 {}"),
-            Err(LayoutError::BadTime(_))
-        ));
-        assert!(matches!(
-            classify(b"2024-02-30T00:00:00Z {}"),
-            Err(LayoutError::BadTime(_))
-        ));
+        assert!(matches!(classify(b"99999999999999999999999 {}"), Err(LayoutError::BadTime(_))));
+        assert!(matches!(classify(b"2024-02-30T00:00:00Z {}"), Err(LayoutError::BadTime(_))));
     }
 }

@@ -26,36 +26,21 @@ pub fn parse_seconds(s: &[u8]) -> Result<i64, TimeError> {
         return Err("bad fraction of a second");
     }
     let ns = fraction_nanos(frac);
-    secs.checked_mul(NANOS)
-        .and_then(|v| v.checked_add(ns))
-        .ok_or("time out of range")
+    secs.checked_mul(NANOS).and_then(|v| v.checked_add(ns)).ok_or("time out of range")
 }
 
 /// ISO-8601 / RFC 3339 in UTC or with an offset:
 /// `2024-08-08T23:54:13Z`, `2024-08-08T23:54:13.123456789Z`, `...+02:00`.
 pub fn parse_iso8601(s: &[u8]) -> Result<i64, TimeError> {
-    let num = |a: usize, b: usize| -> Result<i64, TimeError> {
-        s.get(a..b).and_then(digits_i64).ok_or("bad ISO-8601 time")
-    };
+    let num =
+        |a: usize, b: usize| -> Result<i64, TimeError> { s.get(a..b).and_then(digits_i64).ok_or("bad ISO-8601 time") };
     let sep = |i: usize, c: &[u8]| s.get(i).is_some_and(|x| c.contains(x));
-    if s.len() < 20
-        || !sep(4, b"-")
-        || !sep(7, b"-")
-        || !sep(10, b"Tt")
-        || !sep(13, b":")
-        || !sep(16, b":")
-    {
+    if s.len() < 20 || !sep(4, b"-") || !sep(7, b"-") || !sep(10, b"Tt") || !sep(13, b":") || !sep(16, b":") {
         return Err("bad ISO-8601 time");
     }
     let (year, month, day) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
     let (hour, min, sec) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-        || hour > 23
-        || min > 59
-        || sec > 59
-    {
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) || hour > 23 || min > 59 || sec > 59 {
         return Err("ISO-8601 field out of range");
     }
     let mut i = 19;
@@ -86,9 +71,7 @@ pub fn parse_iso8601(s: &[u8]) -> Result<i64, TimeError> {
     };
     let days = days_from_civil(year, month, day);
     let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset_s;
-    secs.checked_mul(NANOS)
-        .and_then(|v| v.checked_add(ns))
-        .ok_or("time out of range")
+    secs.checked_mul(NANOS).and_then(|v| v.checked_add(ns)).ok_or("time out of range")
 }
 
 /// Up to nine fraction digits as nanoseconds (`"0633569"` → 63_356_900).
@@ -104,9 +87,7 @@ fn digits_i64(s: &[u8]) -> Option<i64> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    s.iter().try_fold(0i64, |v, &c| {
-        v.checked_mul(10)?.checked_add(i64::from(c - b'0'))
-    })
+    s.iter().try_fold(0i64, |v, &c| v.checked_mul(10)?.checked_add(i64::from(c - b'0')))
 }
 
 const fn is_leap(y: i64) -> bool {
@@ -139,18 +120,9 @@ mod tests {
 
     #[test]
     fn seconds_and_nanos_are_exact() {
-        assert_eq!(
-            parse_nanos(b"1723161254087891268"),
-            Ok(1_723_161_254_087_891_268)
-        );
-        assert_eq!(
-            parse_seconds(b"1633998512.0633569"),
-            Ok(1_633_998_512_063_356_900)
-        );
-        assert_eq!(
-            parse_seconds(b"1618677786.985"),
-            Ok(1_618_677_786_985_000_000)
-        );
+        assert_eq!(parse_nanos(b"1723161254087891268"), Ok(1_723_161_254_087_891_268));
+        assert_eq!(parse_seconds(b"1633998512.0633569"), Ok(1_633_998_512_063_356_900));
+        assert_eq!(parse_seconds(b"1618677786.985"), Ok(1_618_677_786_985_000_000));
         assert_eq!(parse_seconds(b"1618677786"), Ok(1_618_677_786_000_000_000));
         assert_eq!(parse_seconds(b"1.1234567899"), Ok(1_123_456_789));
         assert!(parse_seconds(b"1.").is_err());
@@ -162,22 +134,10 @@ mod tests {
     #[test]
     fn iso_8601_matches_known_instants() {
         assert_eq!(parse_iso8601(b"1970-01-01T00:00:00Z"), Ok(0));
-        assert_eq!(
-            parse_iso8601(b"2024-08-08T23:54:13.123456789Z"),
-            Ok(1_723_161_253_123_456_789)
-        );
-        assert_eq!(
-            parse_iso8601(b"2024-08-09T01:54:13.5+02:00"),
-            Ok(1_723_161_253_500_000_000)
-        );
-        assert_eq!(
-            parse_iso8601(b"2021-04-17T16:43:20.000Z"),
-            Ok(1_618_677_800_000_000_000)
-        );
-        assert_eq!(
-            parse_iso8601(b"2000-02-29T00:00:00Z"),
-            Ok(951_782_400_000_000_000)
-        );
+        assert_eq!(parse_iso8601(b"2024-08-08T23:54:13.123456789Z"), Ok(1_723_161_253_123_456_789));
+        assert_eq!(parse_iso8601(b"2024-08-09T01:54:13.5+02:00"), Ok(1_723_161_253_500_000_000));
+        assert_eq!(parse_iso8601(b"2021-04-17T16:43:20.000Z"), Ok(1_618_677_800_000_000_000));
+        assert_eq!(parse_iso8601(b"2000-02-29T00:00:00Z"), Ok(951_782_400_000_000_000));
         assert_eq!(parse_iso8601(b"1969-12-31T23:59:59Z"), Ok(-1_000_000_000));
         for bad in [
             &b"2023-02-29T00:00:00Z"[..],
@@ -188,11 +148,7 @@ mod tests {
             b"2024-08-08 23:54:13Z",
             b"2024-08-08T23:54:13+2:00",
         ] {
-            assert!(
-                parse_iso8601(bad).is_err(),
-                "{}",
-                String::from_utf8_lossy(bad)
-            );
+            assert!(parse_iso8601(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
     }
 }

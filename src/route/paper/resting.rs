@@ -28,10 +28,7 @@ pub struct RestingSide {
 
 impl RestingSide {
     pub fn new(side: Side) -> Self {
-        Self {
-            side,
-            orders: Vec::new(),
-        }
+        Self { side, orders: Vec::new() }
     }
 
     /// `a` is strictly better than `b` for this side (higher bid, lower ask).
@@ -67,9 +64,7 @@ impl RestingSide {
 
     /// Inserts after every order with a better or equal price.
     pub fn insert(&mut self, o: RestingOrder) {
-        let at = self
-            .orders
-            .partition_point(|x| self.reaches(x.price, o.price));
+        let at = self.orders.partition_point(|x| self.reaches(x.price, o.price));
         self.orders.insert(at, o);
     }
 
@@ -113,12 +108,7 @@ impl RestingSide {
     /// them too), and is then gone: on return `vol` holds only volume nobody
     /// on this side took, for the other side (a self-crossed paper book).
     /// Calls `fill(order, qty)` per fill; returns whether any order finished.
-    pub fn match_trade(
-        &mut self,
-        price: Price,
-        vol: &mut i64,
-        mut fill: impl FnMut(&RestingOrder, Qty),
-    ) -> bool {
+    pub fn match_trade(&mut self, price: Price, vol: &mut i64, mut fill: impl FnMut(&RestingOrder, Qty)) -> bool {
         let mut finished = false;
         let mut queue_used = 0;
         for i in 0..self.orders.len() {
