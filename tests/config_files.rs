@@ -3,6 +3,8 @@
 //! its first line (`# expect: <text>`); every file in `tests/valid_configs`
 //! must run a short synthetic session successfully.
 
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns may unwrap
+
 use std::path::Path;
 use std::process::Command;
 

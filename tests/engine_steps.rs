@@ -1,6 +1,8 @@
 //! The engine driven one event at a time, with no runtime: state and
 //! outputs after each step.
 
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns may unwrap
+
 use tickdesk::config::Config;
 use tickdesk::domain::{
     BookTicker, FilterStrings, Instrument, InstrumentId, Instruments, MarketEvent, OrderIntent, Price, Qty, Side,

@@ -2,6 +2,8 @@
 //! synthetic market: the summary and the candles CSV must agree with each
 //! other and with the input.
 
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns may unwrap
+
 mod common;
 
 use std::collections::BTreeMap;
