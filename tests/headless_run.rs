@@ -53,7 +53,9 @@ fn headless_over_real_binance_spot_file() {
     ] {
         assert!(!s[key].is_null(), "summary lacks {key}");
     }
-    for stage in ["receive_to_decoded", "decoded_to_engine", "engine_to_aggregated", "aggregated_to_signal", "tick_to_order"] {
+    for stage in
+        ["receive_to_decoded", "decoded_to_engine", "engine_to_aggregated", "aggregated_to_signal", "tick_to_order"]
+    {
         assert!(s["latency_ns"][stage]["p99"].is_u64(), "latency_ns.{stage}");
     }
     assert!(
