@@ -5,6 +5,7 @@
 //! and routing in the engine, the same path as a manual order.
 
 pub mod ma_cross;
+pub mod probe;
 pub mod rsi_reversion;
 
 use crate::domain::{
@@ -81,6 +82,7 @@ pub trait Strategy: Send {
 }
 
 pub use ma_cross::MaCrossConfig;
+pub use probe::ProbeConfig;
 pub use rsi_reversion::RsiReversionConfig;
 
 /// One `[[strategies]]` entry; `kind` selects the strategy.
@@ -89,6 +91,7 @@ pub use rsi_reversion::RsiReversionConfig;
 pub enum StrategyConfig {
     MaCross(MaCrossConfig),
     RsiReversion(RsiReversionConfig),
+    Probe(ProbeConfig),
 }
 
 impl StrategyConfig {
@@ -97,14 +100,16 @@ impl StrategyConfig {
         Ok(match self {
             Self::MaCross(c) => Box::new(ma_cross::MaCross::build(c, id, instruments)?),
             Self::RsiReversion(c) => Box::new(rsi_reversion::RsiReversion::build(c, id, instruments)?),
+            Self::Probe(c) => Box::new(probe::Probe::build(c, id, instruments)?),
         })
     }
 
-    /// The candle timeframe the strategy runs on.
-    pub fn timeframe(&self) -> crate::domain::Timeframe {
+    /// The candle timeframe the strategy runs on, if it uses candles.
+    pub fn timeframe(&self) -> Option<crate::domain::Timeframe> {
         match self {
-            Self::MaCross(c) => c.timeframe,
-            Self::RsiReversion(c) => c.timeframe,
+            Self::MaCross(c) => Some(c.timeframe),
+            Self::RsiReversion(c) => Some(c.timeframe),
+            Self::Probe(_) => None,
         }
     }
 
@@ -113,6 +118,7 @@ impl StrategyConfig {
         match self {
             Self::MaCross(c) => &c.symbol,
             Self::RsiReversion(c) => &c.symbol,
+            Self::Probe(c) => &c.symbol,
         }
     }
 }

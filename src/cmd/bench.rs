@@ -12,6 +12,7 @@ use crate::domain::Instruments;
 use crate::engine::{Event, EventKind, Stamp, build_engine};
 use crate::feed::binance::{BinanceDecoder, Decoded};
 use crate::sim::Generator;
+use crate::strategy::{ProbeConfig, StrategyConfig};
 use crate::telemetry::{LatencyStats, Stage, mono_ns};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -64,6 +65,7 @@ pub fn run(cfg: &Config, args: &BenchArgs) -> Result<BenchReport, String> {
     }
     let mut generator = Generator::new(&syn, START_MS).map_err(|e| format!("synthetic: {e}"))?;
     let instruments = Instruments::fixed(generator.instruments());
+    let cfg = &with_probe(cfg, &instruments);
     let mut bytes = Vec::with_capacity(args.events * 160);
     let mut spans = Vec::with_capacity(args.events);
     let mut buf = Vec::with_capacity(512);
@@ -127,6 +129,22 @@ pub fn run(cfg: &Config, args: &BenchArgs) -> Result<BenchReport, String> {
         latency_ns: latency,
         environment: environment(),
     })
+}
+
+/// The configured strategies plus a latency probe on the first symbol: a
+/// market order every 50 trades, so tick-to-order has thousands of samples
+/// rather than the handful a crossover strategy produces.
+fn with_probe(cfg: &Config, instruments: &Instruments) -> Config {
+    let mut cfg = cfg.clone();
+    if let Some((_, inst)) = instruments.iter().next() {
+        let qty = crate::domain::Qty(inst.step_size.0.max(1) * 100);
+        cfg.strategies.push(StrategyConfig::Probe(ProbeConfig {
+            symbol: inst.symbol.clone(),
+            every_n_trades: 50,
+            qty: qty.display(inst.qty_scale).to_string(),
+        }));
+    }
+    cfg
 }
 
 /// Prints the report as a small table.

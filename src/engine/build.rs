@@ -13,11 +13,8 @@ pub fn build_engine(cfg: &Config, instruments: Instruments) -> Result<Engine, St
     let aggregator = Aggregator::new(&cfg.aggregate).map_err(|e| format!("aggregate: {e}"))?;
     let mut strategies = Vec::with_capacity(cfg.strategies.len());
     for (i, s) in cfg.strategies.iter().enumerate() {
-        if !cfg.aggregate.timeframes.contains(&s.timeframe()) {
-            return Err(format!(
-                "strategies[{i}]: timeframe {} is not aggregated; add it to aggregate.timeframes",
-                s.timeframe()
-            ));
+        if let Some(tf) = s.timeframe().filter(|tf| !cfg.aggregate.timeframes.contains(tf)) {
+            return Err(format!("strategies[{i}]: timeframe {tf} is not aggregated; add it to aggregate.timeframes"));
         }
         let id = StrategyId(u16::try_from(i).map_err(|_| "too many strategies".to_string())?);
         strategies.push(s.build(id, &instruments).map_err(|e| format!("strategies[{i}]: {e}"))?);
