@@ -115,3 +115,30 @@ fn headless_synthetic_is_deterministic_by_seed_and_trades() {
     assert!(a["fills"].as_u64().unwrap() > 0);
     assert_eq!(a["events"]["malformed"], 0);
 }
+
+/// Ctrl-C (SIGINT) ends a paced run cleanly: the summary is still printed.
+#[cfg(unix)]
+#[test]
+fn interrupt_prints_the_summary() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tickdesk(dir.path())
+        .args(["headless", "--speed", "realtime", "--duration", "10m", "--status-interval", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the first status line: the run is under way.
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let first = lines.by_ref().map_while(Result::ok).find(|l| l.contains("events="));
+    assert!(first.is_some(), "no status line before the stream ended");
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "exit {:?}", out.status);
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["interrupted"], true);
+    assert!(s["events"]["book_ticker"].as_u64().unwrap() > 0);
+}
