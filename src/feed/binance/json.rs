@@ -12,6 +12,7 @@
 
 use memchr::memchr2;
 use std::fmt;
+use std::ops::Range;
 
 /// Deepest nesting accepted, as in serde_json; deeper input is refused
 /// rather than risking the stack.
@@ -201,8 +202,19 @@ pub fn string_end(buf: &[u8], start: usize) -> Result<(usize, bool), JsonError> 
     // escapes go to the memchr loop.
     let mut at = start;
     for _ in 0..4 {
-        let Some(Ok(word)) = buf.get(at..at + 8).map(<[u8; 8]>::try_from) else {
-            break;
+        let word = match buf.get(at..at + 8).map(<[u8; 8]>::try_from) {
+            Some(Ok(w)) => w,
+            // Fewer than eight bytes left (the end of a frame): test them
+            // padded with a byte that is no stop.
+            _ => {
+                let tail = buf.get(at..).unwrap_or_default();
+                let mut w = [b'a'; 8];
+                match w.get_mut(..tail.len()) {
+                    Some(dst) => dst.copy_from_slice(tail),
+                    None => break,
+                }
+                w
+            }
         };
         let stops = string_stops(u64::from_le_bytes(word));
         if stops != 0 {
@@ -210,6 +222,9 @@ pub fn string_end(buf: &[u8], start: usize) -> Result<(usize, bool), JsonError> 
             if buf.get(i) == Some(&b'"') {
                 return Ok((i, false));
             }
+            break;
+        }
+        if at + 8 > buf.len() {
             break;
         }
         at += 8;
@@ -442,6 +457,92 @@ pub fn scalar(buf: &[u8], pos: usize) -> Result<Option<(Span, usize)>, JsonError
     Ok(Some(r))
 }
 
+/// An object key at `pos` (its opening quote): the key's content range and
+/// the position after the colon that follows it.
+#[inline]
+pub fn key(buf: &[u8], pos: usize) -> Result<(Range<usize>, usize), JsonError> {
+    if buf.get(pos) != Some(&b'"') {
+        return Err(unexpected(buf, pos));
+    }
+    let (end, _) = string_end(buf, pos + 1)?;
+    let colon = skip_ws(buf, end + 1);
+    if buf.get(colon) != Some(&b':') {
+        return Err(unexpected(buf, colon));
+    }
+    Ok((pos + 1..end, colon + 1))
+}
+
+/// Skips the object or array whose bracket is at `pos`, validating all of
+/// it, and returns the position after it. `depth` is its nesting level (the
+/// top-level value is 1). Iterative, with one bit per open container
+/// (object or array), so hostile nesting costs no stack.
+#[inline(never)]
+pub fn skip_container(buf: &[u8], mut pos: usize, depth: u32) -> Result<usize, JsonError> {
+    let mut objects: u128 = 0;
+    let mut height: u32 = 0;
+    let mut want_value = true;
+    loop {
+        if want_value {
+            pos = skip_ws(buf, pos);
+            match buf.get(pos) {
+                Some(&c @ (b'{' | b'[')) => {
+                    if depth + height > MAX_DEPTH {
+                        return Err(JsonError {
+                            kind: JsonErrorKind::TooDeep,
+                            at: pos,
+                        });
+                    }
+                    let bit = 1u128.checked_shl(height).unwrap_or(0);
+                    let is_object = c == b'{';
+                    objects = if is_object {
+                        objects | bit
+                    } else {
+                        objects & !bit
+                    };
+                    height += 1;
+                    pos = skip_ws(buf, pos + 1);
+                    let close = if is_object { b'}' } else { b']' };
+                    if buf.get(pos) == Some(&close) {
+                        pos += 1;
+                        height -= 1;
+                        want_value = false;
+                    } else if is_object {
+                        pos = key(buf, pos)?.1;
+                    }
+                }
+                _ => match scalar(buf, pos)? {
+                    Some((_, next)) => {
+                        pos = next;
+                        want_value = false;
+                    }
+                    None => return Err(unexpected(buf, pos)),
+                },
+            }
+        } else {
+            let Some(top) = height.checked_sub(1) else {
+                return Ok(pos);
+            };
+            pos = skip_ws(buf, pos);
+            let in_object = (objects >> top) & 1 == 1;
+            match (buf.get(pos), in_object) {
+                (Some(b','), true) => {
+                    pos = key(buf, skip_ws(buf, pos + 1))?.1;
+                    want_value = true;
+                }
+                (Some(b','), false) => {
+                    pos += 1;
+                    want_value = true;
+                }
+                (Some(b'}'), true) | (Some(b']'), false) => {
+                    pos += 1;
+                    height = top;
+                }
+                _ => return Err(unexpected(buf, pos)),
+            }
+        }
+    }
+}
+
 /// A cursor over JSON text.
 #[derive(Debug, Clone)]
 pub struct Scanner<'a> {
@@ -525,43 +626,13 @@ impl<'a> Scanner<'a> {
             self.pos = next;
             return Ok(v);
         }
-        if self.buf.get(start) == Some(&b'{') {
-            self.skip_object(depth + 1)?;
-            Ok(span(Kind::Object, start, self.pos))
+        self.pos = skip_container(self.buf, start, depth + 1)?;
+        let kind = if self.buf.get(start) == Some(&b'{') {
+            Kind::Object
         } else {
-            self.skip_array(depth + 1)?;
-            Ok(span(Kind::Array, start, self.pos))
-        }
-    }
-
-    #[inline(never)]
-    fn skip_object(&mut self, depth: u32) -> Result<(), JsonError> {
-        if depth > MAX_DEPTH {
-            return Err(JsonError {
-                kind: JsonErrorKind::TooDeep,
-                at: self.pos,
-            });
-        }
-        let mut obj = self.object()?;
-        while obj.next_key(self)?.is_some() {
-            self.value(depth)?;
-        }
-        Ok(())
-    }
-
-    #[inline(never)]
-    fn skip_array(&mut self, depth: u32) -> Result<(), JsonError> {
-        if depth > MAX_DEPTH {
-            return Err(JsonError {
-                kind: JsonErrorKind::TooDeep,
-                at: self.pos,
-            });
-        }
-        let mut arr = self.array()?;
-        while arr.has_next(self)? {
-            self.value(depth)?;
-        }
-        Ok(())
+            Kind::Array
+        };
+        Ok(span(kind, start, self.pos))
     }
 
     /// Enters an object at the cursor (after optional whitespace).
@@ -827,6 +898,19 @@ mod tests {
     fn nesting_is_bounded() {
         let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         assert!(ok(&deep(128)));
+        let deep_objects = |n: usize| format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n));
+        assert!(ok(&deep_objects(128)));
+        assert_eq!(
+            validate(deep_objects(129).as_bytes()).map_err(|e| e.kind),
+            Err(JsonErrorKind::TooDeep)
+        );
+        let mixed = format!("{}{}", "[{\"k\":".repeat(64), "}]".repeat(64));
+        assert_eq!(
+            validate(mixed.as_bytes()).map_err(|e| e.kind),
+            Err(JsonErrorKind::Unexpected(b'}'))
+        );
+        let mixed = format!("{}0{}", "[{\"k\":".repeat(64), "}]".repeat(64));
+        assert!(ok(&mixed));
         assert_eq!(
             validate(deep(129).as_bytes()).map_err(|e| e.kind),
             Err(JsonErrorKind::TooDeep)
