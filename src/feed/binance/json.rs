@@ -10,9 +10,12 @@
 //! accepts too (the property tests check it), except that serde_json refuses
 //! numbers beyond the range of `f64`, which are only skipped here.
 
+mod swar;
+
 use memchr::memchr2;
 use std::fmt;
 use std::ops::Range;
+use swar::{eight_digits, non_digits, string_stops};
 
 /// Deepest nesting accepted, as in serde_json; deeper input is refused
 /// rather than risking the stack.
@@ -127,34 +130,6 @@ impl Span {
     pub fn is_present(&self) -> bool {
         self.kind != Kind::Absent
     }
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// Marks (high bit of the byte) every byte of `w` that ends a plain ASCII
-/// string run: a quote, a backslash, a control character or a non-ASCII
-/// byte (which sends the string to UTF-8 validation). Only the lowest mark
-/// is exact (borrows may mark bytes above it), which is the one we use.
-#[inline(always)]
-const fn string_stops(w: u64) -> u64 {
-    zero_bytes(w ^ (ONES * b'"' as u64))
-        | zero_bytes(w ^ (ONES * b'\\' as u64))
-        | (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
-        | (w & HIGH)
-}
-
-/// Marks the bytes of `w` that are not ASCII digits (exact for the lowest).
-#[inline(always)]
-const fn non_digits(w: u64) -> u64 {
-    let x = w ^ (ONES * b'0' as u64);
-    (x.wrapping_add(ONES * (127 - 9)) | x) & HIGH
-}
-
-/// Marks the zero bytes of `x` (exact for the lowest one).
-#[inline(always)]
-const fn zero_bytes(x: u64) -> u64 {
-    x.wrapping_sub(ONES) & !x & HIGH
 }
 
 /// Validates a whole document: one value, nothing but whitespace after it.
@@ -754,21 +729,6 @@ pub fn int_u64(text: &[u8]) -> Option<u64> {
     Some(v)
 }
 
-/// The value of eight ASCII digits read little-endian (first digit in the
-/// lowest byte), by pairwise multiply-adds (Lemire's method).
-#[inline(always)]
-const fn eight_digits(w: u64) -> u64 {
-    const MASK: u64 = 0x0000_00FF_0000_00FF;
-    const MUL1: u64 = 100 + (1_000_000 << 32);
-    const MUL2: u64 = 1 + (10_000 << 32);
-    let w = w.wrapping_sub(ONES * b'0' as u64);
-    let w = w.wrapping_mul(10).wrapping_add(w >> 8);
-    ((w & MASK)
-        .wrapping_mul(MUL1)
-        .wrapping_add(((w >> 16) & MASK).wrapping_mul(MUL2)))
-        >> 32
-}
-
 /// Parses the text of a JSON integer span into an `i64`; `None` when out of range.
 #[inline]
 pub fn int_i64(text: &[u8]) -> Option<i64> {
@@ -941,27 +901,6 @@ mod tests {
     }
 
     #[test]
-    fn string_stops_finds_the_first_stop() {
-        let first = |b: &[u8; 8]| {
-            let m = string_stops(u64::from_le_bytes(*b));
-            (m != 0).then(|| m.trailing_zeros() / 8)
-        };
-        assert_eq!(first(b"abcdefgh"), None);
-        assert_eq!(first(b"abc\"efgh"), Some(3));
-        assert_eq!(first(b"\\\"\"\"\"\"\"\""), Some(0));
-        assert_eq!(first(b"ab\x01\"efgh"), Some(2));
-        assert_eq!(first(b"\x7f !~a\x1fb\""), Some(5));
-        assert_eq!(first(b"ab\xc3\xa9cdef"), Some(2));
-        for i in 0..8 {
-            for bad in [b'"', b'\\', 0u8, 0x1f] {
-                let mut b = *b"zzzzzzzz";
-                b[i] = bad;
-                assert_eq!(first(&b), Some(i as u32));
-            }
-        }
-    }
-
-    #[test]
     fn strings_of_every_length_and_stop_position() {
         for n in 0..40 {
             let body = "x".repeat(n);
@@ -980,23 +919,6 @@ mod tests {
             let mut a = s.array().unwrap();
             assert!(a.has_next(&mut s).unwrap());
             assert_eq!(s.value(1).unwrap().bytes(buf.as_bytes()), body.as_bytes());
-        }
-    }
-
-    #[test]
-    fn non_digits_finds_the_first() {
-        let first = |b: &[u8; 8]| {
-            let m = non_digits(u64::from_le_bytes(*b));
-            (m != 0).then(|| m.trailing_zeros() / 8)
-        };
-        assert_eq!(first(b"01234567"), None);
-        assert_eq!(first(b"0123456,"), Some(7));
-        for i in 0..8 {
-            for bad in [b'/', b':', b'.', b'e', 0u8, 0x80, 0xb0, 0xff, b' '] {
-                let mut b = *b"99999999";
-                b[i] = bad;
-                assert_eq!(first(&b), Some(i as u32), "{bad:#x} at {i}");
-            }
         }
     }
 
