@@ -8,7 +8,10 @@ use tickdesk::feed::binance::{BinanceDecoder, Malformed, json};
 fuzz_target!(|data: &[u8]| {
     let mut d = BinanceDecoder::default();
     let decoded = d.decode(data);
-    let _ = d.decode_rest("https://api.binance.com/api/v3/depth?symbol=BTCUSDT&limit=5", data);
+    let _ = d.decode_rest(
+        "https://api.binance.com/api/v3/depth?symbol=BTCUSDT&limit=5",
+        data,
+    );
     let _ = d.decode_with_symbol(data, data);
 
     let serde_ok = match serde_json::from_slice::<serde_json::Value>(data) {
@@ -16,7 +19,14 @@ fuzz_target!(|data: &[u8]| {
         Err(e) if e.to_string().starts_with("number out of range") => return,
         Err(_) => false,
     };
-    assert_eq!(json::validate(data).is_ok(), serde_ok, "validate disagrees with serde_json");
+    assert_eq!(
+        json::validate(data).is_ok(),
+        serde_ok,
+        "validate disagrees with serde_json"
+    );
     let bad_json = matches!(&decoded, Err(e) if e.reason == Malformed::BadJson);
-    assert_eq!(!bad_json, serde_ok, "decode disagrees with serde_json: {decoded:?}");
+    assert_eq!(
+        !bad_json, serde_ok,
+        "decode disagrees with serde_json: {decoded:?}"
+    );
 });

@@ -7,8 +7,14 @@ use tickdesk::feed::binance::BinanceDecoder;
 use tickdesk::feed::input::{InputReader, Limits};
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits { frame_bytes: 512, rest_bytes: 2048 };
-    let Ok(mut r) = InputReader::from_reader("fuzz", std::io::Cursor::new(data.to_vec()), limits) else { return };
+    let limits = Limits {
+        frame_bytes: 512,
+        rest_bytes: 2048,
+    };
+    let Ok(mut r) = InputReader::from_reader("fuzz", std::io::Cursor::new(data.to_vec()), limits)
+    else {
+        return;
+    };
     let mut d = BinanceDecoder::default();
     let mut n = 0usize;
     while let Some(rec) = r.next() {

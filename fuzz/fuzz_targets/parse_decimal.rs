@@ -16,7 +16,8 @@ fn reference(s: &[u8], scale: u8, signed: bool) -> Option<i64> {
         Some(i) => (&body[..i], &body[i + 1..]),
         None => (body, &b""[..]),
     };
-    if int.is_empty() || !int.iter().all(u8::is_ascii_digit) || !frac.iter().all(u8::is_ascii_digit) {
+    if int.is_empty() || !int.iter().all(u8::is_ascii_digit) || !frac.iter().all(u8::is_ascii_digit)
+    {
         return None;
     }
     let sig = frac.iter().rposition(|&c| c != b'0').map_or(0, |i| i + 1);
@@ -28,13 +29,17 @@ fn reference(s: &[u8], scale: u8, signed: bool) -> Option<i64> {
         m = m.checked_mul(10)?.checked_add(i128::from(c - b'0'))?;
     }
     for i in 0..usize::from(scale) {
-        m = m.checked_mul(10)?.checked_add(frac.get(i).map_or(0, |&c| i128::from(c - b'0')))?;
+        m = m
+            .checked_mul(10)?
+            .checked_add(frac.get(i).map_or(0, |&c| i128::from(c - b'0')))?;
     }
     i64::try_from(if neg { -m } else { m }).ok()
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&s, text)) = data.split_first() else { return };
+    let Some((&s, text)) = data.split_first() else {
+        return;
+    };
     let scale = s % 19;
     let signed = Price::parse_bytes(text, scale).ok().map(|p| p.0);
     assert_eq!(signed, reference(text, scale, true));
