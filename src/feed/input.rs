@@ -10,7 +10,8 @@
 //!
 //! Bad lines are returned as [`InputError`]s, counted by reason and the first
 //! few logged; reading goes on. A line longer than its limit is skipped
-//! without being held in memory beyond the limit.
+//! without being held in memory beyond the limit (plus 64 KiB for the time
+//! stamp or URL before the frame).
 
 pub mod layout;
 pub mod timestamp;
@@ -342,12 +343,27 @@ impl InputReader {
                 Some(i) => (i, i + 1, true),
                 None => (avail.len(), avail.len(), false),
             };
+<<<<<<< HEAD
             // Until the prefix is known, allow the larger limit.
             let cap = if self.buf.len() >= 4 || chunk_len >= 4 {
                 let head = if self.buf.len() >= 4 { &self.buf[..] } else { &avail[..chunk_len] };
                 if head.starts_with(b"http") { self.limits.rest_bytes } else { self.limits.frame_bytes }
             } else {
+=======
+            // The line's first four bytes tell a REST line (`http...`) from a
+            // frame; until they are known, allow the larger limit.
+            let mut head = [0u8; 4];
+            let have = self.buf.len().min(4);
+            let take = (4 - have).min(chunk_len);
+            head[..have].copy_from_slice(&self.buf[..have]);
+            head[have..have + take].copy_from_slice(&avail[..take]);
+            let cap = if have + take < 4 {
+>>>>>>> feed
                 self.limits.rest_bytes.max(self.limits.frame_bytes)
+            } else if head == *b"http" {
+                self.limits.rest_bytes
+            } else {
+                self.limits.frame_bytes
             }
             .saturating_add(PREFIX_ALLOWANCE);
             let room = cap.saturating_sub(self.buf.len()).min(chunk_len);
@@ -468,6 +484,37 @@ mod tests {
             ]
         );
         assert_eq!((r.stats().lines, r.stats().frames, r.stats().skipped_empty), (4, 3, 1));
+    }
+
+    /// Hands out two bytes on the first read, then as much as asked: the
+    /// first line's prefix arrives split.
+    struct Trickle(io::Cursor<Vec<u8>>, bool);
+
+    impl Read for Trickle {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = if self.1 { out.len() } else { out.len().min(2) };
+            self.1 = true;
+            self.0.read(&mut out[..n])
+        }
+    }
+
+    #[test]
+    fn lines_arriving_in_pieces_keep_their_limits() {
+        let body = format!("{{\"pad\":\"{}\"}}", "x".repeat(PREFIX_ALLOWANCE + 1000));
+        let text = format!("https://x/api?symbol=A -> 1.5: {body}\n{{\"a\":1}}\n");
+        let limits = Limits {
+            frame_bytes: 100,
+            rest_bytes: 2 * PREFIX_ALLOWANCE,
+        };
+        let mut r = InputReader::from_reader(
+            "trickle",
+            Trickle(io::Cursor::new(text.into_bytes()), false),
+            limits,
+        )
+        .unwrap();
+        assert_eq!(r.next().unwrap().unwrap().bytes(), body.as_bytes());
+        assert_eq!(r.next().unwrap().unwrap().bytes(), b"{\"a\":1}");
+        assert!(r.next().is_none());
     }
 
     #[test]

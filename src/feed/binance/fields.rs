@@ -95,17 +95,8 @@ const STREAM_SLOT: u8 = slot_of(b"stream");
 /// slot and the position after the colon.
 #[inline(never)]
 fn key(buf: &[u8], pos: usize) -> Result<(u8, usize), JsonError> {
-    let pos = json::skip_ws(buf, pos);
-    if buf.get(pos) != Some(&b'"') {
-        return Err(json::unexpected(buf, pos));
-    }
-    let (end, _) = json::string_end(buf, pos + 1)?;
-    let slot = slot_at_runtime(buf.get(pos + 1..end).unwrap_or_default());
-    let colon = json::skip_ws(buf, end + 1);
-    if buf.get(colon) != Some(&b':') {
-        return Err(json::unexpected(buf, colon));
-    }
-    Ok((slot, colon + 1))
+    let (name, next) = json::key(buf, json::skip_ws(buf, pos))?;
+    Ok((slot_at_runtime(buf.get(name).unwrap_or_default()), next))
 }
 
 impl Key {
