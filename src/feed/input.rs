@@ -343,13 +343,6 @@ impl InputReader {
                 Some(i) => (i, i + 1, true),
                 None => (avail.len(), avail.len(), false),
             };
-<<<<<<< HEAD
-            // Until the prefix is known, allow the larger limit.
-            let cap = if self.buf.len() >= 4 || chunk_len >= 4 {
-                let head = if self.buf.len() >= 4 { &self.buf[..] } else { &avail[..chunk_len] };
-                if head.starts_with(b"http") { self.limits.rest_bytes } else { self.limits.frame_bytes }
-            } else {
-=======
             // The line's first four bytes tell a REST line (`http...`) from a
             // frame; until they are known, allow the larger limit.
             let mut head = [0u8; 4];
@@ -358,7 +351,6 @@ impl InputReader {
             head[..have].copy_from_slice(&self.buf[..have]);
             head[have..have + take].copy_from_slice(&avail[..take]);
             let cap = if have + take < 4 {
->>>>>>> feed
                 self.limits.rest_bytes.max(self.limits.frame_bytes)
             } else if head == *b"http" {
                 self.limits.rest_bytes
@@ -502,16 +494,9 @@ mod tests {
     fn lines_arriving_in_pieces_keep_their_limits() {
         let body = format!("{{\"pad\":\"{}\"}}", "x".repeat(PREFIX_ALLOWANCE + 1000));
         let text = format!("https://x/api?symbol=A -> 1.5: {body}\n{{\"a\":1}}\n");
-        let limits = Limits {
-            frame_bytes: 100,
-            rest_bytes: 2 * PREFIX_ALLOWANCE,
-        };
-        let mut r = InputReader::from_reader(
-            "trickle",
-            Trickle(io::Cursor::new(text.into_bytes()), false),
-            limits,
-        )
-        .unwrap();
+        let limits = Limits { frame_bytes: 100, rest_bytes: 2 * PREFIX_ALLOWANCE };
+        let mut r =
+            InputReader::from_reader("trickle", Trickle(io::Cursor::new(text.into_bytes()), false), limits).unwrap();
         assert_eq!(r.next().unwrap().unwrap().bytes(), body.as_bytes());
         assert_eq!(r.next().unwrap().unwrap().bytes(), b"{\"a\":1}");
         assert!(r.next().is_none());

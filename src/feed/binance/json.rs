@@ -407,18 +407,11 @@ pub fn skip_container(buf: &[u8], mut pos: usize, depth: u32) -> Result<usize, J
             match buf.get(pos) {
                 Some(&c @ (b'{' | b'[')) => {
                     if depth + height > MAX_DEPTH {
-                        return Err(JsonError {
-                            kind: JsonErrorKind::TooDeep,
-                            at: pos,
-                        });
+                        return Err(JsonError { kind: JsonErrorKind::TooDeep, at: pos });
                     }
                     let bit = 1u128.checked_shl(height).unwrap_or(0);
                     let is_object = c == b'{';
-                    objects = if is_object {
-                        objects | bit
-                    } else {
-                        objects & !bit
-                    };
+                    objects = if is_object { objects | bit } else { objects & !bit };
                     height += 1;
                     pos = skip_ws(buf, pos + 1);
                     let close = if is_object { b'}' } else { b']' };
@@ -544,42 +537,8 @@ impl<'a> Scanner<'a> {
             return Ok(v);
         }
         self.pos = skip_container(self.buf, start, depth + 1)?;
-        let kind = if self.buf.get(start) == Some(&b'{') {
-            Kind::Object
-        } else {
-<<<<<<< HEAD
-            self.skip_array(depth + 1)?;
-            Ok(span(Kind::Array, start, self.pos))
-        }
-    }
-
-    #[inline(never)]
-    fn skip_object(&mut self, depth: u32) -> Result<(), JsonError> {
-        if depth > MAX_DEPTH {
-            return Err(JsonError { kind: JsonErrorKind::TooDeep, at: self.pos });
-        }
-        let mut obj = self.object()?;
-        while obj.next_key(self)?.is_some() {
-            self.value(depth)?;
-        }
-        Ok(())
-    }
-
-    #[inline(never)]
-    fn skip_array(&mut self, depth: u32) -> Result<(), JsonError> {
-        if depth > MAX_DEPTH {
-            return Err(JsonError { kind: JsonErrorKind::TooDeep, at: self.pos });
-        }
-        let mut arr = self.array()?;
-        while arr.has_next(self)? {
-            self.value(depth)?;
-        }
-        Ok(())
-=======
-            Kind::Array
-        };
+        let kind = if self.buf.get(start) == Some(&b'{') { Kind::Object } else { Kind::Array };
         Ok(span(kind, start, self.pos))
->>>>>>> feed
     }
 
     /// Enters an object at the cursor (after optional whitespace).
@@ -701,21 +660,6 @@ pub fn int_u64(text: &[u8]) -> Option<u64> {
     Some(v)
 }
 
-<<<<<<< HEAD
-/// The value of eight ASCII digits read little-endian (first digit in the
-/// lowest byte), by pairwise multiply-adds (Lemire's method).
-#[inline(always)]
-const fn eight_digits(w: u64) -> u64 {
-    const MASK: u64 = 0x0000_00FF_0000_00FF;
-    const MUL1: u64 = 100 + (1_000_000 << 32);
-    const MUL2: u64 = 1 + (10_000 << 32);
-    let w = w.wrapping_sub(ONES * b'0' as u64);
-    let w = w.wrapping_mul(10).wrapping_add(w >> 8);
-    ((w & MASK).wrapping_mul(MUL1).wrapping_add(((w >> 16) & MASK).wrapping_mul(MUL2))) >> 32
-}
-
-=======
->>>>>>> feed
 /// Parses the text of a JSON integer span into an `i64`; `None` when out of range.
 #[inline]
 pub fn int_i64(text: &[u8]) -> Option<i64> {
@@ -834,27 +778,14 @@ mod tests {
     fn nesting_is_bounded() {
         let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         assert!(ok(&deep(128)));
-<<<<<<< HEAD
-        assert_eq!(validate(deep(129).as_bytes()).map_err(|e| e.kind), Err(JsonErrorKind::TooDeep));
-=======
         let deep_objects = |n: usize| format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n));
         assert!(ok(&deep_objects(128)));
-        assert_eq!(
-            validate(deep_objects(129).as_bytes()).map_err(|e| e.kind),
-            Err(JsonErrorKind::TooDeep)
-        );
+        assert_eq!(validate(deep_objects(129).as_bytes()).map_err(|e| e.kind), Err(JsonErrorKind::TooDeep));
         let mixed = format!("{}{}", "[{\"k\":".repeat(64), "}]".repeat(64));
-        assert_eq!(
-            validate(mixed.as_bytes()).map_err(|e| e.kind),
-            Err(JsonErrorKind::Unexpected(b'}'))
-        );
+        assert_eq!(validate(mixed.as_bytes()).map_err(|e| e.kind), Err(JsonErrorKind::Unexpected(b'}')));
         let mixed = format!("{}0{}", "[{\"k\":".repeat(64), "}]".repeat(64));
         assert!(ok(&mixed));
-        assert_eq!(
-            validate(deep(129).as_bytes()).map_err(|e| e.kind),
-            Err(JsonErrorKind::TooDeep)
-        );
->>>>>>> feed
+        assert_eq!(validate(deep(129).as_bytes()).map_err(|e| e.kind), Err(JsonErrorKind::TooDeep));
         assert!(validate(deep(100_000).as_bytes()).is_err());
     }
 

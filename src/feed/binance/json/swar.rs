@@ -42,10 +42,7 @@ pub const fn eight_digits(w: u64) -> u64 {
     const MUL2: u64 = 1 + (10_000 << 32);
     let w = w.wrapping_sub(ONES * b'0' as u64);
     let w = w.wrapping_mul(10).wrapping_add(w >> 8);
-    ((w & MASK)
-        .wrapping_mul(MUL1)
-        .wrapping_add(((w >> 16) & MASK).wrapping_mul(MUL2)))
-        >> 32
+    ((w & MASK).wrapping_mul(MUL1).wrapping_add(((w >> 16) & MASK).wrapping_mul(MUL2))) >> 32
 }
 
 #[cfg(test)]
