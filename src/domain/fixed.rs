@@ -54,6 +54,61 @@ pub enum FixedError {
 /// the scale are accepted because they do not change the value.
 #[inline]
 pub fn parse_decimal(s: &[u8], scale: u8, signed: bool) -> Result<i64, FixedError> {
+    fast_unsigned(s, scale).map_or_else(|| parse_decimal_checked(s, scale, signed), Ok)
+}
+
+/// The common case without overflow checks: no sign, digits, an optional
+/// fraction, and at most 18 significant digits in all (so `u64` cannot
+/// overflow). Anything else, including every error, goes to the checked path.
+#[inline]
+fn fast_unsigned(s: &[u8], scale: u8) -> Option<i64> {
+    if scale > MAX_SCALE || s.is_empty() {
+        return None;
+    }
+    let mut acc: u64 = 0;
+    let mut i = 0;
+    while i < s.len() && s[i].is_ascii_digit() {
+        acc = acc * 10 + u64::from(s[i] - b'0');
+        i += 1;
+        if i > 18 {
+            return None;
+        }
+    }
+    if i == 0 {
+        return None;
+    }
+    let int_len = i;
+    let mut frac: u8 = 0;
+    if i < s.len() {
+        if s[i] != b'.' {
+            return None;
+        }
+        i += 1;
+        while i < s.len() {
+            let c = s[i];
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            if frac < scale {
+                if int_len + usize::from(frac) >= 18 {
+                    return None;
+                }
+                acc = acc * 10 + u64::from(c - b'0');
+                frac += 1;
+            } else if c != b'0' {
+                return None;
+            }
+            i += 1;
+        }
+    }
+    if int_len + usize::from(scale) > 18 {
+        return None;
+    }
+    // int_len + scale <= 18 digits: below 10^18, inside i64.
+    Some((acc * POW10[usize::from(scale - frac)] as u64) as i64)
+}
+
+fn parse_decimal_checked(s: &[u8], scale: u8, signed: bool) -> Result<i64, FixedError> {
     if scale > MAX_SCALE {
         return Err(FixedError::BadScale(scale));
     }
