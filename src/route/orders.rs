@@ -52,6 +52,9 @@ pub struct Orders {
     fills: VecDeque<Fill>,
     fills_cap: usize,
     counts: OrderCounts,
+    /// Highest id inserted: engine ids only grow, so a larger id cannot be a
+    /// duplicate and needs no search of the history.
+    newest: Option<OrderId>,
 }
 
 impl Default for Orders {
@@ -74,14 +77,17 @@ impl Orders {
             fills: VecDeque::with_capacity(fills),
             fills_cap: fills,
             counts: OrderCounts::default(),
+            newest: None,
         }
     }
 
     /// Adds a new order. The instrument gives the scales for its fill notional.
     pub fn insert(&mut self, order: Order, inst: &Instrument) -> Result<(), OrderError> {
-        if self.open.contains_key(&order.id) || self.closed.iter().any(|o| o.id == order.id) {
+        let fresh = self.newest.is_none_or(|n| order.id > n);
+        if !fresh && (self.open.contains_key(&order.id) || self.closed.iter().any(|o| o.id == order.id)) {
             return Err(OrderError::Duplicate(order.id));
         }
+        self.newest = self.newest.max(Some(order.id));
         self.counts.submitted += 1;
         let tracked = Tracked { order, price_scale: inst.price_scale, qty_scale: inst.qty_scale };
         let id = tracked.order.id;
