@@ -4,7 +4,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 use tickdesk::cli::{Cli, Command, HeadlessArgs};
-use tickdesk::cmd::{self, EXIT_CONFIG};
+use tickdesk::cmd::{self, EXIT_CONFIG, RunError};
 use tickdesk::config::{self, Config};
 
 fn main() -> ExitCode {
@@ -31,10 +31,7 @@ fn main() -> ExitCode {
                 if args.json {
                     match serde_json::to_string_pretty(&report) {
                         Ok(s) => println!("{s}"),
-                        Err(e) => {
-                            eprintln!("error: {e}");
-                            return ExitCode::FAILURE;
-                        }
+                        Err(e) => return fail(&RunError::Runtime(e.to_string())),
                     }
                 } else {
                     cmd::bench::print_table(&report);
@@ -49,7 +46,7 @@ fn main() -> ExitCode {
 fn headless(cfg: &Config, args: &HeadlessArgs) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
-        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+        Err(e) => return fail(&RunError::Runtime(format!("cannot start the runtime: {e}"))),
     };
     let summary = match rt.block_on(cmd::headless::run(cfg, args)) {
         Ok(s) => s,
@@ -57,12 +54,12 @@ fn headless(cfg: &Config, args: &HeadlessArgs) -> ExitCode {
     };
     let json = match serde_json::to_string_pretty(&summary) {
         Ok(j) => j,
-        Err(e) => return fail(&format!("cannot write the summary: {e}")),
+        Err(e) => return fail(&RunError::Runtime(format!("cannot write the summary: {e}"))),
     };
     match &args.summary {
         Some(p) => {
             if let Err(e) = std::fs::write(p, json + "\n") {
-                return fail(&format!("--summary {}: {e}", p.display()));
+                return fail(&RunError::Runtime(format!("--summary {}: {e}", p.display())));
             }
         }
         None => println!("{json}"),
@@ -74,12 +71,7 @@ fn headless(cfg: &Config, args: &HeadlessArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Configuration problems found while building (strategies, limits) are
-/// config errors too: exit code 2.
-fn fail(msg: &str) -> ExitCode {
-    eprintln!("error: {msg}");
-    let is_config = ["strategies[", "risk:", "paper:", "portfolio:", "aggregate:", "synthetic:", "--"]
-        .iter()
-        .any(|p| msg.starts_with(p));
-    if is_config { ExitCode::from(EXIT_CONFIG as u8) } else { ExitCode::FAILURE }
+fn fail(e: &RunError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(e.exit_code())
 }

@@ -6,6 +6,7 @@
 //! engine thread and the feed do per event. The report records the machine
 //! so figures can be compared over time.
 
+use super::RunError;
 use crate::cli::BenchArgs;
 use crate::config::Config;
 use crate::domain::Instruments;
@@ -58,12 +59,12 @@ pub struct BenchReport {
     pub environment: Environment,
 }
 
-pub fn run(cfg: &Config, args: &BenchArgs) -> Result<BenchReport, String> {
+pub fn run(cfg: &Config, args: &BenchArgs) -> Result<BenchReport, RunError> {
     let mut syn = cfg.synthetic.clone();
     if let Some(s) = args.seed {
         syn.seed = s;
     }
-    let mut generator = Generator::new(&syn, START_MS).map_err(|e| format!("synthetic: {e}"))?;
+    let mut generator = Generator::new(&syn, START_MS).map_err(|e| RunError::Config(format!("synthetic.{e}")))?;
     let instruments = Instruments::fixed(generator.instruments());
     let cfg = &with_probe(cfg, &instruments);
     let mut bytes = Vec::with_capacity(args.events * 160);
@@ -78,7 +79,7 @@ pub fn run(cfg: &Config, args: &BenchArgs) -> Result<BenchReport, String> {
     let mut runs = Vec::new();
     let mut per_run_stats = Vec::new();
     for _ in 0..args.runs.max(1) {
-        let mut engine = build_engine(cfg, instruments.clone())?;
+        let mut engine = build_engine(cfg, instruments.clone()).map_err(RunError::Config)?;
         let mut decoder = BinanceDecoder::new(instruments.clone());
         let started = Instant::now();
         let mut seq = 0u64;

@@ -1,6 +1,7 @@
 //! `tickdesk headless`: the engine without a screen, over a recorded file or
 //! the synthetic market, printing status lines and a JSON summary.
 
+use super::RunError;
 use super::candles_csv::CandleCsv;
 use super::source::{EventSink, FrameDecoder, SourceOutcome, run_file, run_synthetic};
 use super::summary::Summary;
@@ -17,15 +18,16 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
 /// Runs to the end of the input (or a signal) and returns the summary.
-pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, String> {
+pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError> {
+    use RunError::{Config as Bad, Runtime};
     let mut cfg = cfg.clone();
     if let Some(seed) = args.seed {
         cfg.synthetic.seed = seed;
     }
     let duration_ms = parse_duration_ms(args.duration.as_deref().unwrap_or(&cfg.headless.duration))
-        .map_err(|e| format!("--duration: {e}"))?;
+        .map_err(|e| Bad(format!("--duration: {e}")))?;
     let speed: Speed =
-        args.speed.as_deref().unwrap_or(&cfg.headless.speed).parse().map_err(|e| format!("--speed: {e}"))?;
+        args.speed.as_deref().unwrap_or(&cfg.headless.speed).parse().map_err(|e| Bad(format!("--speed: {e}")))?;
     let status_every = args.status_interval.unwrap_or(cfg.headless.status_interval_secs);
 
     // Instruments: the synthetic market defines its own; a bare file gets
@@ -33,13 +35,13 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, String> {
     let (instruments, generator) = match &args.input {
         None => {
             let start_ms = crate::telemetry::wall_ns() / 1_000_000 / 1000 * 1000;
-            let g = Generator::new(&cfg.synthetic, start_ms).map_err(|e| format!("synthetic: {e}"))?;
+            let g = Generator::new(&cfg.synthetic, start_ms).map_err(|e| Bad(format!("synthetic.{e}")))?;
             (Instruments::fixed(g.instruments()), Some(g))
         }
         Some(_) => {
             let mut t = Instruments::auto(Venue::BinanceSpot);
             if let Some(p) = &args.exchange_info {
-                for i in load_exchange_info(p).map_err(|e| format!("--exchange-info {}: {e}", p.display()))? {
+                for i in load_exchange_info(p).map_err(|e| Bad(format!("--exchange-info {}: {e}", p.display())))? {
                     t.upsert(i);
                 }
             }
@@ -49,9 +51,9 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, String> {
             (t, None)
         }
     };
-    let mut engine = build_engine(&cfg, instruments.clone())?;
+    let mut engine = build_engine(&cfg, instruments.clone()).map_err(Bad)?;
     let mut csv = match &args.candles_out {
-        Some(p) => Some(CandleCsv::create(p).map_err(|e| format!("--candles-out {}: {e}", p.display()))?),
+        Some(p) => Some(CandleCsv::create(p).map_err(|e| Runtime(format!("--candles-out {}: {e}", p.display())))?),
         None => None,
     };
     engine.set_capture_candles(csv.is_some());
@@ -71,7 +73,7 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, String> {
     let engine_thread = std::thread::Builder::new()
         .name("engine".into())
         .spawn(move || drive(engine, rx, csv.take(), snap_tx))
-        .map_err(|e| format!("cannot start the engine thread: {e}"))?;
+        .map_err(|e| Runtime(format!("cannot start the engine thread: {e}")))?;
 
     let stop_src = stop.clone();
     let input = args.input.clone();
@@ -84,17 +86,17 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, String> {
 
     let status = (status_every > 0).then(|| tokio::spawn(status_lines(snap_rx, status_every, started)));
     let signals = tokio::spawn(wait_for_signal(stop.clone()));
-    let outcome = source.await.map_err(|e| format!("source task failed: {e}"))?;
+    let outcome = source.await.map_err(|e| Runtime(format!("source task failed: {e}")))?;
     let (engine, csv_result) = tokio::task::spawn_blocking(move || engine_thread.join())
         .await
-        .map_err(|e| format!("engine join failed: {e}"))?
-        .map_err(|_| "the engine thread panicked".to_string())?;
+        .map_err(|e| Runtime(format!("engine join failed: {e}")))?
+        .map_err(|_| Runtime("the engine thread panicked".to_string()))?;
     signals.abort();
     if let Some(s) = status {
         s.abort();
     }
     let elapsed = started.elapsed().as_secs_f64();
-    csv_result.map_err(|e| format!("--candles-out: {e}"))?;
+    csv_result.map_err(|e| Runtime(format!("--candles-out: {e}")))?;
     let mut summary = Summary::build(&engine, &outcome, origin, elapsed);
     summary.interrupted |= stop.load(Ordering::Relaxed);
     Ok(summary)

@@ -74,7 +74,15 @@ pub fn from_layers(file: Option<(&str, &str)>, env: &[Override]) -> Result<Confi
     let root = Value::Table(merged);
     serde_path_to_error::deserialize::<_, Config>(root.clone()).map_err(|e| {
         let key = e.path().to_string();
-        let segments: Vec<String> = key.split('.').map(str::to_string).collect();
+        let segments: Vec<String> = e
+            .path()
+            .iter()
+            .filter_map(|seg| match seg {
+                serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => None,
+            })
+            .collect();
         let origin = env
             .iter()
             .rev()
@@ -91,9 +99,14 @@ pub fn from_layers(file: Option<(&str, &str)>, env: &[Override]) -> Result<Confi
             origin,
             key: (key != "." && !key.is_empty()).then_some(key),
             value,
-            message: e.into_inner().to_string(),
+            message: clean(&e.into_inner().to_string()),
         }
     })
+}
+
+/// The toml deserializer appends "in `path`" lines; the key is reported already.
+fn clean(message: &str) -> String {
+    message.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("in `")).collect::<Vec<_>>().join(" ")
 }
 
 fn parse_table(origin: &str, text: &str) -> Result<Table, ConfigError> {

@@ -8,9 +8,11 @@ use crate::portfolio::Portfolio;
 use crate::risk::RiskEngine;
 use crate::route::PaperRouter;
 
-/// Builds the engine for `instruments`; every error names the config key.
+/// Builds the engine for `instruments`. Every error is a configuration
+/// error and names its key.
 pub fn build_engine(cfg: &Config, instruments: Instruments) -> Result<Engine, String> {
-    let aggregator = Aggregator::new(&cfg.aggregate).map_err(|e| format!("aggregate: {e}"))?;
+    // Each module's errors already name their key (`risk.max-order-notional`, ...).
+    let aggregator = Aggregator::new(&cfg.aggregate).map_err(|e| e.to_string())?;
     let mut strategies = Vec::with_capacity(cfg.strategies.len());
     for (i, s) in cfg.strategies.iter().enumerate() {
         if let Some(tf) = s.timeframe().filter(|tf| !cfg.aggregate.timeframes.contains(tf)) {
@@ -19,9 +21,9 @@ pub fn build_engine(cfg: &Config, instruments: Instruments) -> Result<Engine, St
         let id = StrategyId(u16::try_from(i).map_err(|_| "too many strategies".to_string())?);
         strategies.push(s.build(id, &instruments).map_err(|e| format!("strategies[{i}]: {e}"))?);
     }
-    let risk = RiskEngine::new(&cfg.risk, &instruments).map_err(|e| format!("risk: {e}"))?;
-    let router = PaperRouter::new(&cfg.paper).map_err(|e| format!("paper: {e}"))?;
-    let portfolio = Portfolio::new(&cfg.portfolio).map_err(|e| format!("portfolio: {e}"))?;
+    let risk = RiskEngine::new(&cfg.risk, &instruments)?;
+    let router = PaperRouter::new(&cfg.paper)?;
+    let portfolio = Portfolio::new(&cfg.portfolio)?;
     Ok(Engine::new(EngineParts {
         instruments,
         aggregator,
