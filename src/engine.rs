@@ -201,24 +201,14 @@ impl Engine {
         self.apply_reports(Some(r0));
 
         // Strategies: closed candles first (in timeframe order), then the trade.
-        self.intents.clear();
-        if !self.halted {
-            let closed = std::mem::take(&mut self.closed);
-            for (i, s) in self.strategies.iter_mut().enumerate().filter(|(_, s)| !s.paused) {
-                let mut ctx = StrategyCtx {
-                    id: crate::domain::StrategyId(i as u16),
-                    now_ms: now,
-                    instruments: &self.instruments,
-                    portfolio: &self.portfolio,
-                    intents: &mut self.intents,
-                };
-                for c in &closed {
-                    s.strategy.on_candle(c, &mut ctx);
-                }
-                s.strategy.on_trade(t, &mut ctx);
+        let closed = std::mem::take(&mut self.closed);
+        self.run_strategies(now, |s, ctx| {
+            for c in &closed {
+                s.on_candle(c, ctx);
             }
-            self.closed = closed;
-        }
+            s.on_trade(t, ctx);
+        });
+        self.closed = closed;
         let t2 = (self.mono)();
         self.latency.record_span(Stage::Signal, t1, t2);
         self.route_intents(ev, t2);
@@ -231,22 +221,29 @@ impl Engine {
         let r0 = (self.mono)();
         self.router.on_book(b, &self.instruments, now, &mut self.reports);
         self.apply_reports(Some(r0));
-        self.intents.clear();
-        if !self.halted {
-            for (i, s) in self.strategies.iter_mut().enumerate().filter(|(_, s)| !s.paused) {
-                let mut ctx = StrategyCtx {
-                    id: crate::domain::StrategyId(i as u16),
-                    now_ms: now,
-                    instruments: &self.instruments,
-                    portfolio: &self.portfolio,
-                    intents: &mut self.intents,
-                };
-                s.strategy.on_book(b, &mut ctx);
-            }
-        }
+        self.run_strategies(now, |s, ctx| s.on_book(b, ctx));
         let t2 = (self.mono)();
         self.latency.record_span(Stage::Signal, t_in, t2);
         self.route_intents(ev, t2);
+    }
+
+    /// Calls every running strategy with a fresh context; intents collect
+    /// in `self.intents` (cleared first). Nothing runs while halted.
+    fn run_strategies(&mut self, now: i64, mut call: impl FnMut(&mut dyn Strategy, &mut StrategyCtx<'_>)) {
+        self.intents.clear();
+        if self.halted {
+            return;
+        }
+        for (i, slot) in self.strategies.iter_mut().enumerate().filter(|(_, s)| !s.paused) {
+            let mut ctx = StrategyCtx {
+                id: crate::domain::StrategyId(u16::try_from(i).unwrap_or(u16::MAX - 1)),
+                now_ms: now,
+                instruments: &self.instruments,
+                portfolio: &self.portfolio,
+                intents: &mut self.intents,
+            };
+            call(slot.strategy.as_mut(), &mut ctx);
+        }
     }
 
     fn on_command(&mut self, c: &Command, ev: &Event) {
@@ -372,13 +369,14 @@ impl Engine {
                 }
                 Err(rejection) => {
                     self.counters.risk_rejected += 1;
-                    if self.counters.risk_rejected <= 20 || self.counters.risk_rejected.is_power_of_two() {
-                        tracing::info!(
-                            symbol = %inst.symbol,
-                            side = %intent.side,
-                            "risk rejected order: {rejection} (rejection #{})",
-                            self.counters.risk_rejected
-                        );
+                    // Every rejection is counted by reason and logged at debug;
+                    // info gets the first 20 and then every power of two, so a
+                    // strategy stuck against a limit cannot flood the log.
+                    let n = self.counters.risk_rejected;
+                    if n <= 20 || n.is_power_of_two() {
+                        tracing::info!(symbol = %inst.symbol, side = %intent.side, "risk rejected order: {rejection} (rejection #{n})");
+                    } else {
+                        tracing::debug!(symbol = %inst.symbol, side = %intent.side, "risk rejected order: {rejection} (rejection #{n})");
                     }
                     t_prev = t_risk;
                 }
