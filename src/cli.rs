@@ -19,6 +19,9 @@ pub enum Command {
     Headless(HeadlessArgs),
     /// Measure the whole pipeline over the synthetic market and print a report.
     Bench(BenchArgs),
+    /// Serve the Binance Spot protocol on loopback (REST + WebSocket) from the
+    /// synthetic market or a recorded file, with optional fault injection.
+    SimExchange(SimExchangeArgs),
 }
 
 #[derive(Debug, Args, Default, Clone)]
@@ -64,4 +67,25 @@ pub struct BenchArgs {
     /// Seed of the synthetic market.
     #[arg(long)]
     pub seed: Option<u64>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SimExchangeArgs {
+    /// Address to listen on; port 0 picks a free port (printed at start).
+    #[arg(long, default_value = "127.0.0.1:9443")]
+    pub listen: std::net::SocketAddr,
+    /// Seed of the synthetic market.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Messages per second the market produces (synthetic market).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Serve a recorded file instead of the synthetic market.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Pace of a recorded file: `realtime`, `max`, or a multiple such as `10`.
+    #[arg(long)]
+    pub speed: Option<String>,
+    #[command(flatten)]
+    pub faults: crate::sim::venue::FaultArgs,
 }

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod candles_csv;
 pub mod headless;
+pub mod sim_exchange;
 pub mod source;
 pub mod summary;
 

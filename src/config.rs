@@ -35,6 +35,7 @@ pub struct Config {
     pub portfolio: PortfolioConfig,
     pub synthetic: SyntheticConfig,
     pub headless: HeadlessSection,
+    pub sim_venue: crate::sim::venue::SimVenueConfig,
     pub log: LogSection,
 }
 
@@ -64,11 +65,21 @@ pub struct FeedSection {
     pub max_rest_bytes: usize,
     /// How many malformed frames are logged with their line number before the rest are only counted.
     pub log_first_malformed: u64,
+    /// The WebSocket market-data connection.
+    pub ws: crate::feed::connection::WsConfig,
+    /// The REST client.
+    pub rest: crate::feed::rest::RestConfig,
 }
 
 impl Default for FeedSection {
     fn default() -> Self {
-        Self { max_frame_bytes: 1 << 20, max_rest_bytes: 16 << 20, log_first_malformed: 5 }
+        Self {
+            max_frame_bytes: 1 << 20,
+            max_rest_bytes: 16 << 20,
+            log_first_malformed: 5,
+            ws: crate::feed::connection::WsConfig::default(),
+            rest: crate::feed::rest::RestConfig::default(),
+        }
     }
 }
 
@@ -119,6 +130,7 @@ impl Default for Config {
             portfolio: PortfolioConfig::default(),
             synthetic: SyntheticConfig::default(),
             headless: HeadlessSection::default(),
+            sim_venue: crate::sim::venue::SimVenueConfig::default(),
             log: LogSection::default(),
         }
     }

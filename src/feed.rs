@@ -10,4 +10,7 @@
 //! recording, the live connection stamps its own.
 
 pub mod binance;
+pub mod connection;
 pub mod input;
+pub mod rest;
+pub mod sequence;

@@ -26,6 +26,10 @@ fn main() -> ExitCode {
     };
     match command {
         Command::Headless(args) => headless(&cfg, &args),
+        Command::SimExchange(args) => match cmd::sim_exchange::run(&cfg, &args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
         Command::Bench(args) => match cmd::bench::run(&cfg, &args) {
             Ok(report) => {
                 if args.json {

@@ -30,6 +30,7 @@ mod market;
 mod math;
 mod regime;
 mod sampler;
+pub mod venue;
 mod ziggurat;
 
 pub use config::{SymbolSpec, SyntheticConfig};

@@ -1,0 +1,1 @@
+//! (being written) Trade-id gap and duplicate detection.
