@@ -168,6 +168,31 @@ impl Aggregator {
         }
     }
 
+    /// Seeds the chart history with candles closed before the session
+    /// (REST backfill), so charts start full. Candles of timeframes not
+    /// configured, or not newer than the newest candle already held, are
+    /// skipped; the forming candles and the late-tick rule are untouched.
+    /// Returns how many were kept.
+    pub fn backfill(&mut self, candles: &[Candle]) -> usize {
+        let mut kept = 0;
+        for c in candles {
+            let Some(slot) = self.timeframes.iter().position(|&t| t == c.timeframe) else { continue };
+            let idx = c.instrument.index();
+            if self.symbols.len() <= idx {
+                self.symbols.resize_with(idx + 1, || None);
+            }
+            let (frames, history, window) = (&self.frames, self.history, self.reorder_window_ms);
+            let sym =
+                self.symbols[idx].get_or_insert_with(|| SymbolCandles::new(c.instrument, frames, history, window));
+            let Some(h) = sym.candles.history.get_mut(slot) else { continue };
+            if h.iter().last().is_none_or(|last| last.open_time_ms < c.open_time_ms) {
+                h.push(*c);
+                kept += 1;
+            }
+        }
+        kept
+    }
+
     /// The candle still forming, if any.
     pub fn current(&self, i: InstrumentId, tf: Timeframe) -> Option<&Candle> {
         let (sym, slot) = self.locate(i, tf)?;

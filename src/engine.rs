@@ -54,6 +54,7 @@ struct MarketState {
     book: Option<BookTicker>,
     last_trade: Option<Price>,
     last_data_ms: Option<i64>,
+    stale: bool,
 }
 
 pub struct Engine {
@@ -79,6 +80,7 @@ pub struct Engine {
     capture_candles: bool,
     captured: Vec<Candle>,
     last_seq: u64,
+    clock_offset_ms: Option<i64>,
 }
 
 impl Engine {
@@ -105,6 +107,7 @@ impl Engine {
             capture_candles: false,
             captured: Vec::new(),
             last_seq: 0,
+            clock_offset_ms: None,
         }
     }
 
@@ -142,6 +145,17 @@ impl Engine {
                 self.clock.observe(*time_ms);
                 self.advance_router_time();
             }
+            EventKind::MarketStatus { instrument, stale } => {
+                self.counters.status_changes += 1;
+                self.risk.set_stale(*instrument, *stale);
+                if let Some(m) = self.market.get_mut(instrument.index()) {
+                    m.stale = *stale;
+                }
+            }
+            EventKind::ClockOffset { offset_ms } => self.clock_offset_ms = Some(*offset_ms),
+            EventKind::Backfill(candles) => {
+                self.counters.backfilled_candles += self.aggregator.backfill(candles) as u64;
+            }
             EventKind::Instrument(inst) => {
                 self.counters.instruments += 1;
                 self.instruments.upsert((**inst).clone());
@@ -169,6 +183,7 @@ impl Engine {
             return;
         }
         self.clock.observe(m.exchange_time_ms());
+        self.record_exchange_latency(m, ev);
         let now = self.clock.now_ms();
         self.market[id.index()].last_data_ms = Some(now);
         self.advance_router_time();
@@ -176,6 +191,26 @@ impl Engine {
             MarketEvent::Trade(t) => self.on_trade(t, ev, t_in),
             MarketEvent::BookTicker(b) => self.on_book(b, ev, t_in),
             MarketEvent::Depth(_) | MarketEvent::DepthSnapshot(_) | MarketEvent::Kline(_) => {}
+        }
+    }
+
+    /// Exchange send time → our receive stamp, corrected by the clock offset
+    /// (millisecond resolution: the venue stamps in ms). A negative value
+    /// means the clocks disagree by more than the latency; it is counted,
+    /// not recorded.
+    fn record_exchange_latency(&mut self, m: &MarketEvent, ev: &Event) {
+        let sent_ms = match m {
+            MarketEvent::Trade(t) if t.event_time_ms != 0 => t.event_time_ms,
+            _ => m.exchange_time_ms(),
+        };
+        if sent_ms == 0 || ev.stamp.recv_wall_ns == 0 {
+            return;
+        }
+        let sent_local_ns = (sent_ms - self.clock_offset_ms.unwrap_or(0)).saturating_mul(1_000_000);
+        let lat = ev.stamp.recv_wall_ns.saturating_sub(sent_local_ns);
+        match u64::try_from(lat) {
+            Ok(ns) => self.latency.record(Stage::ExchangeToReceive, ns),
+            Err(_) => self.counters.negative_exchange_latency += 1,
         }
     }
 
@@ -458,6 +493,14 @@ impl Engine {
     }
     pub fn counters(&self) -> &EngineCounters {
         &self.counters
+    }
+    /// Venue clock minus ours, when estimated.
+    pub fn clock_offset_ms(&self) -> Option<i64> {
+        self.clock_offset_ms
+    }
+    /// Whether an instrument's feed is marked stale.
+    pub fn is_stale(&self, id: InstrumentId) -> bool {
+        self.market.get(id.index()).is_some_and(|m| m.stale)
     }
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()

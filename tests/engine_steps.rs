@@ -218,3 +218,41 @@ fn core_modules_do_no_io_and_read_no_clock() {
         }
     }
 }
+
+#[test]
+fn a_stale_feed_blocks_new_orders_until_it_recovers() {
+    let mut e = engine();
+    let mut f = Feed { seq: 0 };
+    e.process(&f.book(1_000, 6_000_000, 6_000_010));
+    e.process(&f.trade(1_000, 6_000_000, 1_000));
+    e.process(&f.ev(EventKind::MarketStatus { instrument: BTC, stale: true }));
+    assert!(e.is_stale(BTC));
+    let buy = OrderIntent::market(BTC, Side::Buy, Qty(1_000), StrategyId::MANUAL);
+    e.process(&f.cmd(1_000, Command::Submit(buy)));
+    assert_eq!(e.orders().open_count(), 0);
+    let reasons: Vec<String> = e.risk().rejections().map(|(r, _)| r.as_str().to_string()).collect();
+    assert_eq!(reasons, vec!["stale_market_data".to_string()]);
+    e.process(&f.ev(EventKind::MarketStatus { instrument: BTC, stale: false }));
+    e.process(&f.cmd(1_000, Command::Submit(buy)));
+    assert_eq!(e.orders().open_count(), 1);
+}
+
+#[test]
+fn exchange_latency_uses_the_clock_offset_and_counts_disagreement() {
+    let mut e = engine();
+    let mut f = Feed { seq: 0 };
+    e.process(&f.ev(EventKind::ClockOffset { offset_ms: 250 }));
+    // Sent at venue time 10_250 ms = our 10_000 ms; received at our 10_003 ms.
+    let mut ev = f.trade(10_250, 100, 1);
+    ev.stamp.recv_wall_ns = 10_003_000_000;
+    e.process(&ev);
+    let s = e.latency().stats(tickdesk::telemetry::Stage::ExchangeToReceive);
+    assert_eq!(s.count, 1);
+    assert!((2_990_000..=3_010_000).contains(&s.p50), "{s:?}");
+    // Received "before" it was sent: counted, not recorded.
+    let mut ev = f.trade(20_000, 100, 1);
+    ev.stamp.recv_wall_ns = 1_000_000_000;
+    e.process(&ev);
+    assert_eq!(e.counters().negative_exchange_latency, 1);
+    assert_eq!(e.latency().stats(tickdesk::telemetry::Stage::ExchangeToReceive).count, 1);
+}

@@ -234,3 +234,29 @@ fn reorder_window_puts_late_ticks_back_in_order() {
     let got: Vec<_> = closed.iter().map(|c| (c.open_time_ms, c.open.0, c.close.0, c.trades)).collect();
     assert_eq!(got, [(0, 1, 3, 2), (1_000, 2, 9, 5), (3_000, 8, 8, 1)]);
 }
+
+#[test]
+fn backfill_seeds_history_in_order_and_skips_what_it_cannot_use() {
+    let mut a = agg(&[Timeframe::M1], 0);
+    let c = |t: i64, tf: Timeframe| Candle {
+        instrument: InstrumentId(0),
+        timeframe: tf,
+        open_time_ms: t,
+        open: Price(1),
+        high: Price(2),
+        low: Price(1),
+        close: Price(2),
+        volume: Qty(1),
+        quote_volume: Notional::ZERO,
+        trades: 1,
+    };
+    let kept =
+        a.backfill(&[c(0, Timeframe::M1), c(60_000, Timeframe::M1), c(60_000, Timeframe::M1), c(0, Timeframe::H1)]);
+    assert_eq!(kept, 2, "a repeat and an unconfigured timeframe are skipped");
+    let times: Vec<i64> = a.history(InstrumentId(0), Timeframe::M1).map(|c| c.open_time_ms).collect();
+    assert_eq!(times, vec![0, 60_000]);
+    // Live trades still build candles after the backfill.
+    let closed = feed(&mut a, &[(120_000, 5, 1), (180_000, 6, 1)]);
+    assert_eq!(closed.len(), 1);
+    assert_eq!(a.history(InstrumentId(0), Timeframe::M1).count(), 3);
+}

@@ -25,6 +25,13 @@ pub struct EngineCounters {
     pub kill_switch_trips: u64,
     /// Router reports the state machine refused (a bug if ever non-zero).
     pub illegal_transitions: u64,
+    /// Feed stale/recovered notices.
+    pub status_changes: u64,
+    /// Candles taken from a REST backfill into the chart history.
+    pub backfilled_candles: u64,
+    /// Events whose exchange time is later than our receive time after the
+    /// clock-offset correction (clocks disagree); not put in the histogram.
+    pub negative_exchange_latency: u64,
 }
 
 impl EngineCounters {

@@ -1,7 +1,7 @@
 //! What flows into the engine: market events, commands and timer ticks, each
 //! with a sequence number and the stamps taken on the way in.
 
-use crate::domain::{Instrument, MarketEvent, OrderId, OrderIntent, StrategyId};
+use crate::domain::{Candle, Instrument, InstrumentId, MarketEvent, OrderId, OrderIntent, StrategyId};
 
 /// Stamps taken before the engine saw the event (monotonic ns from
 /// [`crate::telemetry::mono_ns`], wall ns since the epoch). They measure
@@ -41,6 +41,19 @@ pub enum EventKind {
     /// bare file). Sent before any event that refers to it; ids match the
     /// decoder's table because both add in the same order.
     Instrument(Box<Instrument>),
+    /// The feed of an instrument went stale (no data for too long, or the
+    /// connection is down) or recovered. Risk refuses new orders while stale.
+    MarketStatus {
+        instrument: InstrumentId,
+        stale: bool,
+    },
+    /// The venue's clock minus ours, from `/api/v3/time` probes; corrects the
+    /// exchange-to-receive latency.
+    ClockOffset {
+        offset_ms: i64,
+    },
+    /// Candles closed before the session (REST backfill) for the charts.
+    Backfill(Vec<Candle>),
 }
 
 /// Instructions from outside the strategies (keyboard, signals, the runner).

@@ -25,6 +25,8 @@ pub fn wall_ns() -> i64 {
 /// A stage of the pipeline whose latency is recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stage {
+    /// Exchange event time → our receive stamp, offset-corrected (ms resolution).
+    ExchangeToReceive,
     /// Frame received → decoded into an event.
     Decode,
     /// Decoded → taken up by the engine (time in the channel).
@@ -44,7 +46,8 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
+        Self::ExchangeToReceive,
         Self::Decode,
         Self::Queue,
         Self::Aggregate,
@@ -58,6 +61,7 @@ impl Stage {
     /// Key in the summary and the bench report.
     pub const fn as_str(self) -> &'static str {
         match self {
+            Self::ExchangeToReceive => "exchange_to_receive",
             Self::Decode => "receive_to_decoded",
             Self::Queue => "decoded_to_engine",
             Self::Aggregate => "engine_to_aggregated",
