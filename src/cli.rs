@@ -51,6 +51,24 @@ pub struct HeadlessArgs {
     /// Seconds between status lines (0 = none).
     #[arg(long)]
     pub status_interval: Option<u64>,
+    /// Where live market data comes from: `sim` (built-in venue on loopback),
+    /// `binance`, `binance-testnet`, or `synthetic` (the generator without network).
+    /// Default: sim.
+    #[arg(long)]
+    pub venue: Option<String>,
+    /// Symbols to stream, comma-separated (`btcusdt,ethusdt`); default: the venue's
+    /// synthetic symbols for sim, the strategies' symbols otherwise.
+    #[arg(long, value_delimiter = ',')]
+    pub symbols: Vec<String>,
+    /// WebSocket base of any Binance-compatible venue (`wss://host:port`); tickdesk adds the paths.
+    #[arg(long, value_name = "URL")]
+    pub ws_url: Option<String>,
+    /// REST base of any Binance-compatible venue (`https://host:port`); tickdesk adds the paths.
+    #[arg(long, value_name = "URL")]
+    pub rest_url: Option<String>,
+    /// Also subscribe to the diff-depth stream (`@depth@100ms`).
+    #[arg(long)]
+    pub depth: bool,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -4,7 +4,9 @@
 pub mod bench;
 pub mod candles_csv;
 pub mod headless;
+pub mod live;
 pub mod sim_exchange;
+pub mod venue;
 pub mod source;
 pub mod summary;
 

@@ -65,6 +65,8 @@ pub struct FeedSection {
     pub max_rest_bytes: usize,
     /// How many malformed frames are logged with their line number before the rest are only counted.
     pub log_first_malformed: u64,
+    /// Closed candles fetched per symbol and timeframe at start (REST klines) so charts start full; 0 = none.
+    pub backfill: u16,
     /// The WebSocket market-data connection.
     pub ws: crate::feed::connection::WsConfig,
     /// The REST client.
@@ -77,6 +79,7 @@ impl Default for FeedSection {
             max_frame_bytes: 1 << 20,
             max_rest_bytes: 16 << 20,
             log_first_malformed: 5,
+            backfill: 500,
             ws: crate::feed::connection::WsConfig::default(),
             rest: crate::feed::rest::RestConfig::default(),
         }

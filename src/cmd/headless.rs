@@ -8,7 +8,9 @@ use super::summary::Summary;
 use crate::cli::HeadlessArgs;
 use crate::config::{Config, Speed, parse_duration_ms};
 use crate::domain::{Instruments, Venue};
-use crate::engine::{Engine, Event, Snapshot, build_engine};
+use super::live::{self, Live};
+use super::venue::VenueChoice;
+use crate::engine::{Engine, Event, EventKind, Snapshot, build_engine};
 use crate::feed::binance::BinanceDecoder;
 use crate::feed::input::load_exchange_info;
 use crate::sim::Generator;
@@ -17,7 +19,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
-/// Runs to the end of the input (or a signal) and returns the summary.
+/// Where the events of a run come from.
+enum Source {
+    File,
+    Synthetic(Generator),
+    Live(Box<Live>),
+}
+
+/// Runs to the end of the input, the duration, or a signal, and returns the summary.
 pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError> {
     use RunError::{Config as Bad, Runtime};
     let mut cfg = cfg.clone();
@@ -29,16 +38,13 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
     let speed: Speed =
         args.speed.as_deref().unwrap_or(&cfg.headless.speed).parse().map_err(|e| Bad(format!("--speed: {e}")))?;
     let status_every = args.status_interval.unwrap_or(cfg.headless.status_interval_secs);
+    let venue: VenueChoice = args.venue.as_deref().unwrap_or("sim").parse().map_err(|e| Bad(format!("--venue: {e}")))?;
 
-    // Instruments: the synthetic market defines its own; a bare file gets
-    // an exchangeInfo when given, and defaults for symbols it meets.
-    let (instruments, generator) = match &args.input {
-        None => {
-            let start_ms = crate::telemetry::wall_ns() / 1_000_000 / 1000 * 1000;
-            let g = Generator::new(&cfg.synthetic, start_ms).map_err(|e| Bad(format!("synthetic.{e}")))?;
-            (Instruments::fixed(g.instruments()), Some(g))
-        }
-        Some(_) => {
+    // Instruments: a live venue lists them (exchangeInfo); the synthetic
+    // market defines its own; a bare file gets an exchangeInfo when given,
+    // and defaults for symbols it meets.
+    let (instruments, source) = match (&args.input, venue) {
+        (Some(_), _) => {
             let mut t = Instruments::auto(Venue::BinanceSpot);
             if let Some(p) = &args.exchange_info {
                 for i in load_exchange_info(p).map_err(|e| Bad(format!("--exchange-info {}: {e}", p.display())))? {
@@ -48,7 +54,16 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
             for s in &cfg.strategies {
                 t.resolve(s.symbol().to_ascii_uppercase().as_bytes());
             }
-            (t, None)
+            (t, Source::File)
+        }
+        (None, VenueChoice::Synthetic) => {
+            let start_ms = crate::telemetry::wall_ns() / 1_000_000 / 1000 * 1000;
+            let g = Generator::new(&cfg.synthetic, start_ms).map_err(|e| Bad(format!("synthetic.{e}")))?;
+            (Instruments::fixed(g.instruments()), Source::Synthetic(g))
+        }
+        (None, v) => {
+            let l = live::connect(&cfg, args, v).await?;
+            (l.instruments.clone(), Source::Live(Box::new(l)))
         }
     };
     let mut engine = build_engine(&cfg, instruments.clone()).map_err(Bad)?;
@@ -58,14 +73,25 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
     };
     engine.set_capture_candles(csv.is_some());
 
-    let decoder = BinanceDecoder::new(instruments)
+    let decoder = BinanceDecoder::new(instruments.clone())
         .with_max_frame_bytes(cfg.feed.max_frame_bytes)
         .with_max_rest_bytes(cfg.feed.max_rest_bytes);
-    let origin = args.input.as_ref().map_or_else(|| "synthetic".to_string(), |p| p.display().to_string());
+    let origin = match (&args.input, &source) {
+        (Some(p), _) => p.display().to_string(),
+        (None, Source::Live(l)) => format!("{} {}", l.venue, l.ws_base),
+        _ => "synthetic".to_string(),
+    };
     let frames = FrameDecoder::new(decoder, origin.clone(), cfg.feed.log_first_malformed);
     let (tx, rx) = mpsc::channel::<Vec<Event>>(cfg.engine.channel_capacity.max(1));
-    let lossy = generator.is_some() && matches!(speed, Speed::Times(_));
-    let sink = EventSink::new(tx, cfg.engine.batch_size, lossy);
+    // Recorded input and the generator at full speed wait when the engine is
+    // behind (results must not depend on machine speed); paced and live
+    // sources never wait: they drop and count.
+    let lossy = match &source {
+        Source::File => false,
+        Source::Synthetic(_) => matches!(speed, Speed::Times(_)),
+        Source::Live(_) => true,
+    };
+    let mut sink = EventSink::new(tx, cfg.engine.batch_size, lossy);
     let stop = Arc::new(AtomicBool::new(false));
 
     let (snap_tx, snap_rx) = watch::channel(Arc::new(engine.snapshot()));
@@ -74,33 +100,106 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
         .name("engine".into())
         .spawn(move || drive(engine, rx, csv.take(), snap_tx))
         .map_err(|e| Runtime(format!("cannot start the engine thread: {e}")))?;
-
-    let stop_src = stop.clone();
-    let input = args.input.clone();
-    let max_rest = cfg.feed.max_rest_bytes;
-    let source = tokio::task::spawn_blocking(move || match (input, generator) {
-        (Some(path), _) => run_file(&path, frames, sink, max_rest, &stop_src),
-        (None, Some(g)) => run_synthetic(g, frames, sink, duration_ms, speed, &stop_src),
-        (None, None) => SourceOutcome { error: Some("no source".into()), ..SourceOutcome::default() },
-    });
-
-    let status = (status_every > 0).then(|| tokio::spawn(status_lines(snap_rx, status_every, started)));
     let signals = tokio::spawn(wait_for_signal(stop.clone()));
-    let outcome = source.await.map_err(|e| Runtime(format!("source task failed: {e}")))?;
+
+    let (outcome, live_report) = match source {
+        Source::Live(l) => {
+            if let Some(o) = l.clock_offset_ms {
+                sink.push_now(EventKind::ClockOffset { offset_ms: o });
+            }
+            live::backfill(&l, &cfg, &mut sink).await;
+            let ids: Vec<_> = l.instruments.iter().map(|(id, _)| id).collect();
+            let (live_sink, counters) = live::LiveSink::new(frames, sink, ids);
+            let conn = live::start_connection(&l, &cfg, live_sink);
+            let stats_conn = conn.stats_source();
+            let extra: StatusExtra = Arc::new(move || {
+                let c = stats_conn.snapshot();
+                format!(
+                    " feed={:?} msgs/s={:.0} reconnects={} age={}ms",
+                    c.state,
+                    c.messages_per_sec,
+                    c.reconnects,
+                    c.last_frame_age_ms.map_or_else(|| "-".to_string(), |a| a.to_string())
+                )
+            });
+            let status = (status_every > 0).then(|| tokio::spawn(status_lines(snap_rx, status_every, started, Some(extra))));
+            let interrupted = wait_live(duration_ms, &stop).await;
+            let conn_stats = conn.stats();
+            conn.shutdown().await;
+            if let Some(s) = status {
+                s.abort();
+            }
+            let c = counters.lock().map(|c| c.clone()).unwrap_or_default();
+            let outcome = SourceOutcome {
+                frames: conn_stats.messages,
+                decode: c.decode.clone(),
+                input: None,
+                dropped: c.dropped,
+                interrupted,
+                error: None,
+            };
+            let report = live::LiveReport {
+                venue: l.venue.to_string(),
+                ws_url: l.ws_base.clone(),
+                rest_url: l.rest_base.clone(),
+                clock_offset_ms: l.clock_offset_ms,
+                connections: vec![conn_stats],
+                duplicates_dropped: c.duplicates,
+                gaps: c.gaps,
+                missing_trade_ids: c.missing,
+                rest: l.rest.stats(),
+            };
+            if let Some(v) = l.sim {
+                v.shutdown().await;
+            }
+            (outcome, Some(report))
+        }
+        other => {
+            let status = (status_every > 0).then(|| tokio::spawn(status_lines(snap_rx, status_every, started, None)));
+            let stop_src = stop.clone();
+            let input = args.input.clone();
+            let max_rest = cfg.feed.max_rest_bytes;
+            let task = tokio::task::spawn_blocking(move || match (input, other) {
+                (Some(path), _) => run_file(&path, frames, sink, max_rest, &stop_src),
+                (None, Source::Synthetic(g)) => run_synthetic(g, frames, sink, duration_ms, speed, &stop_src),
+                _ => SourceOutcome { error: Some("no source".into()), ..SourceOutcome::default() },
+            });
+            let outcome = task.await.map_err(|e| Runtime(format!("source task failed: {e}")))?;
+            if let Some(s) = status {
+                s.abort();
+            }
+            (outcome, None)
+        }
+    };
     let (engine, csv_result) = tokio::task::spawn_blocking(move || engine_thread.join())
         .await
         .map_err(|e| Runtime(format!("engine join failed: {e}")))?
         .map_err(|_| Runtime("the engine thread panicked".to_string()))?;
     signals.abort();
-    if let Some(s) = status {
-        s.abort();
-    }
     let elapsed = started.elapsed().as_secs_f64();
     csv_result.map_err(|e| Runtime(format!("--candles-out: {e}")))?;
     let mut summary = Summary::build(&engine, &outcome, origin, elapsed);
+    summary.live = live_report;
     summary.interrupted |= stop.load(Ordering::Relaxed);
     Ok(summary)
 }
+
+/// A live run lasts `duration_ms` of wall time, or until a signal.
+async fn wait_live(duration_ms: u64, stop: &AtomicBool) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(duration_ms);
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Extra text for the status line (connection figures).
+type StatusExtra = Arc<dyn Fn() -> String + Send + Sync>;
 
 /// The engine thread: consume batches in order, publish snapshots a few
 /// times a second, write candles, and close everything at the end.
@@ -148,7 +247,12 @@ fn write_candles(engine: &mut Engine, w: &mut CandleCsv, io: &mut std::io::Resul
     }
 }
 
-async fn status_lines(rx: watch::Receiver<Arc<Snapshot>>, every_secs: u64, started: Instant) {
+async fn status_lines(
+    rx: watch::Receiver<Arc<Snapshot>>,
+    every_secs: u64,
+    started: Instant,
+    extra: Option<StatusExtra>,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs(every_secs));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tick.tick().await;
@@ -170,6 +274,9 @@ async fn status_lines(rx: watch::Receiver<Arc<Snapshot>>, every_secs: u64, start
             s.counters.seq_gaps,
             s.kill_switch.as_ref().map_or_else(String::new, |k| format!(" KILL-SWITCH: {k}")),
         );
+        if let Some(f) = &extra {
+            eprintln!("          {}", f());
+        }
         last_events = events;
         last_t = t;
     }

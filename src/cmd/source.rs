@@ -8,7 +8,8 @@
 //! and the engine sees the gap in sequence numbers.
 
 use crate::config::Speed;
-use crate::domain::Instrument;
+use crate::domain::{Instrument, MarketEvent};
+use crate::feed::sequence::{SeqVerdict, TradeSequencer};
 use crate::engine::{Event, EventKind, Stamp};
 use crate::feed::binance::{BinanceDecoder, DecodeStats, Decoded};
 use crate::feed::input::{InputError, InputReader, InputStats, Limits, RecordKind};
@@ -50,6 +51,13 @@ impl EventSink {
         Self { tx, batch: Vec::with_capacity(batch_size), batch_size, lossy, seq: 0, dropped: 0, closed: false }
     }
 
+    /// Queues an event that is not a frame (status, offset, backfill).
+    pub fn push_now(&mut self, kind: EventKind) {
+        let t = mono_ns();
+        self.push(Stamp { recv_mono_ns: t, recv_wall_ns: wall_ns(), decoded_mono_ns: t }, kind);
+        self.flush();
+    }
+
     /// Queues one event; sends the batch when full.
     pub fn push(&mut self, stamp: Stamp, kind: EventKind) {
         self.seq += 1;
@@ -81,6 +89,11 @@ impl EventSink {
         self.dropped
     }
 
+    /// Sequence number of the last queued event.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
     pub fn is_closed(&self) -> bool {
         self.closed
     }
@@ -93,13 +106,29 @@ pub struct FrameDecoder {
     log_first: u64,
     logged: u64,
     origin: String,
+    /// Live feeds: drops trades seen twice (after a reconnect) and counts gaps.
+    sequencer: Option<TradeSequencer>,
 }
 
 impl FrameDecoder {
     /// `origin` names the input in error messages (a path, or `synthetic`).
     pub fn new(decoder: BinanceDecoder, origin: String, log_first: u64) -> Self {
         let announced = decoder.instruments().len();
-        Self { decoder, announced, log_first, logged: 0, origin }
+        Self { decoder, announced, log_first, logged: 0, origin, sequencer: None }
+    }
+
+    /// Checks trade ids: duplicates are dropped, gaps counted.
+    pub fn with_sequencer(mut self) -> Self {
+        self.sequencer = Some(TradeSequencer::default());
+        self
+    }
+
+    pub fn sequencer(&self) -> Option<&TradeSequencer> {
+        self.sequencer.as_ref()
+    }
+
+    pub fn instruments(&self) -> &crate::domain::Instruments {
+        self.decoder.instruments()
     }
 
     /// Decodes one frame received at `recv_mono_ns` and queues what it yields.
@@ -132,6 +161,11 @@ impl FrameDecoder {
     ) {
         match r {
             Ok(Decoded::Market(m)) => {
+                if let (Some(seq), MarketEvent::Trade(t)) = (self.sequencer.as_mut(), &m) {
+                    if seq.check(t.instrument, t.trade_id, t.aggregated) == SeqVerdict::Duplicate {
+                        return;
+                    }
+                }
                 self.announce(recv_mono_ns, recv_wall_ns, sink);
                 let stamp = Stamp { recv_mono_ns, recv_wall_ns, decoded_mono_ns: mono_ns() };
                 sink.push(stamp, EventKind::Market(m));

@@ -36,6 +36,11 @@ pub struct Summary {
     pub elapsed_secs: f64,
     pub interrupted: bool,
     pub error: Option<String>,
+    /// Live runs: the venue, the clock offset, per-connection statistics
+    /// (state, messages/s, bytes/s, reconnects, last-frame age), trade-id
+    /// gaps and duplicates, REST figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<super::live::LiveReport>,
 }
 
 impl Summary {
@@ -100,6 +105,7 @@ impl Summary {
             elapsed_secs,
             interrupted: src.interrupted,
             error: src.error.clone(),
+            live: None,
         }
     }
 }
