@@ -73,6 +73,17 @@ pub struct HeadlessArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct BenchArgs {
+    /// `pipeline`: decode + engine on one thread over generated frames.
+    /// `ingest`: the sim venue streams over loopback WebSocket into the live
+    /// client and the engine, at `--rate` messages/s for `--seconds`.
+    #[arg(long, default_value = "pipeline")]
+    pub mode: String,
+    /// Ingest mode: messages per second the sim venue sends.
+    #[arg(long, default_value_t = 300_000.0)]
+    pub rate: f64,
+    /// Ingest mode: how long to stream.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
     /// Events (Binance JSON frames) per run.
     #[arg(long, default_value_t = 2_000_000)]
     pub events: usize,

@@ -2,6 +2,7 @@
 //! command line, loads the configuration and calls exactly one of these.
 
 pub mod bench;
+pub mod bench_ingest;
 pub mod candles_csv;
 pub mod headless;
 pub mod live;

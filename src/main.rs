@@ -30,18 +30,28 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e),
         },
+        Command::Bench(args) if args.mode == "ingest" => match cmd::bench_ingest::run(&cfg, &args) {
+            Ok(report) => print_json_or(&report, args.json, |r| {
+                println!(
+                    "ingest bench: {:.0} msgs/s asked, {:.0} delivered/s over {} s, dropped {}, malformed {}, reconnects {}",
+                    r.target_rate, r.delivered_per_sec, r.seconds, r.dropped, r.malformed, r.reconnects
+                );
+                println!(
+                    "  receive->decoded p50 {} ns p99 {} ns p99.9 {} ns; decoded->engine p50 {} ns p99 {} ns",
+                    r.receive_to_decoded_ns.p50,
+                    r.receive_to_decoded_ns.p99,
+                    r.receive_to_decoded_ns.p999,
+                    r.decoded_to_engine_ns.p50,
+                    r.decoded_to_engine_ns.p99
+                );
+            }),
+            Err(e) => fail(&e),
+        },
+        Command::Bench(args) if args.mode != "pipeline" => {
+            fail(&RunError::Config(format!("--mode {:?}: expected pipeline or ingest", args.mode)))
+        }
         Command::Bench(args) => match cmd::bench::run(&cfg, &args) {
-            Ok(report) => {
-                if args.json {
-                    match serde_json::to_string_pretty(&report) {
-                        Ok(s) => println!("{s}"),
-                        Err(e) => return fail(&RunError::Runtime(e.to_string())),
-                    }
-                } else {
-                    cmd::bench::print_table(&report);
-                }
-                ExitCode::SUCCESS
-            }
+            Ok(report) => print_json_or(&report, args.json, cmd::bench::print_table),
             Err(e) => fail(&e),
         },
     }
@@ -73,6 +83,21 @@ fn headless(cfg: &Config, args: &HeadlessArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// Prints `value` as pretty JSON, or through `table` when JSON was not asked.
+fn print_json_or<T: serde::Serialize>(value: &T, json: bool, table: impl FnOnce(&T)) -> ExitCode {
+    if !json {
+        table(value);
+        return ExitCode::SUCCESS;
+    }
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => {
+            println!("{s}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&RunError::Runtime(e.to_string())),
+    }
 }
 
 fn fail(e: &RunError) -> ExitCode {

@@ -164,7 +164,7 @@ pub fn print_table(r: &BenchReport) {
     println!("  env: {} x{} | {} | {} | commit {}", e.cpu, e.cores, e.os, e.rustc, e.commit);
 }
 
-fn environment() -> Environment {
+pub fn environment() -> Environment {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
