@@ -1,9 +1,81 @@
-//! (being written) `tickdesk sim-exchange`.
+//! `tickdesk sim-exchange`: the sim venue as a process. Prints one line with
+//! the base URLs, serves until Ctrl-C or SIGTERM, then prints its stats.
 
 use super::RunError;
 use crate::cli::SimExchangeArgs;
-use crate::config::Config;
+use crate::config::{Config, Speed};
+use crate::sim::venue::{MarketSource, SimVenue, VenueOptions};
+use std::io::Write;
 
-pub fn run(_cfg: &Config, _args: &SimExchangeArgs) -> Result<(), RunError> {
-    Err(RunError::Runtime("sim-exchange is not built yet".into()))
+pub fn run(cfg: &Config, args: &SimExchangeArgs) -> Result<(), RunError> {
+    let opts = options(cfg, args)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| RunError::Runtime(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(async {
+        let venue = SimVenue::start(opts).await.map_err(RunError::Runtime)?;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "sim-exchange listening: rest {} ws {}", venue.rest_base(), venue.ws_base());
+        let _ = out.flush();
+        drop(out);
+        wait_for_signal().await;
+        let stats = venue.stats();
+        venue.shutdown().await;
+        let json = serde_json::to_string_pretty(&stats).map_err(|e| RunError::Runtime(e.to_string()))?;
+        println!("{json}");
+        Ok(())
+    })
+}
+
+/// The venue's options from the config and the flags (flags win).
+pub fn options(cfg: &Config, args: &SimExchangeArgs) -> Result<VenueOptions, RunError> {
+    let mut config = cfg.sim_venue.clone();
+    args.faults.apply(&mut config.faults);
+    config.validate().map_err(RunError::Config)?;
+    let market = match &args.input {
+        Some(path) => {
+            if args.seed.is_some() || args.rate.is_some() {
+                return Err(RunError::Config("--seed and --rate apply to the synthetic market, not to --input".into()));
+            }
+            let speed: Speed = args
+                .speed
+                .as_deref()
+                .unwrap_or("realtime")
+                .parse()
+                .map_err(|e| RunError::Config(format!("--speed: {e}")))?;
+            MarketSource::Recorded { path: path.clone(), speed }
+        }
+        None => {
+            if args.speed.is_some() {
+                return Err(RunError::Config("--speed applies to --input; use --rate for the synthetic market".into()));
+            }
+            let mut sc = cfg.synthetic.clone();
+            if let Some(seed) = args.seed {
+                sc.seed = seed;
+            }
+            if let Some(rate) = args.rate {
+                sc.rate = rate;
+            }
+            sc.validate().map_err(|e| RunError::Config(format!("synthetic.{e}")))?;
+            MarketSource::Synthetic(sc)
+        }
+    };
+    Ok(VenueOptions { listen: args.listen, market, config })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
