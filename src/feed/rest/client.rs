@@ -1,0 +1,505 @@
+//! [`RestClient`]: one shared `reqwest` client and the policy around every
+//! request.
+//!
+//! A call goes through the weight gate (throttle, Retry-After, ban), is sent,
+//! and its answer is sorted: 2xx gives the body to a pure parser; 429 blocks
+//! the host for `Retry-After` and tries again after it; 418 blocks the host
+//! for the ban and fails; 5xx, timeouts and network errors are retried with
+//! backoff up to `max-retries`; other 4xx fail at once with the venue's
+//! `{"code","msg"}`. Every incident moves a counter and logs one line that
+//! names the path.
+
+use super::clock::{self, ClockOffset, Probe};
+use super::error::{BodyError, RestError, api_error};
+use super::stats::{Counter, Counters, RestStats};
+use super::weight::{Admit, WaitReason, WeightGate, WeightState, cost};
+use super::{RestConfig, backoff, depth, klines, rate_limits, server_time, trades};
+use crate::domain::{Candle, DepthSnapshot, Instrument, InstrumentId, Timeframe, Trade};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use reqwest::Url;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::time::{Duration, Instant};
+
+/// A ban without a `Retry-After` lasts at least this long (Binance: 2 minutes and up).
+const DEFAULT_BAN_SECS: u64 = 120;
+
+/// The Binance REST client. Cloning is cheap and shares the connection pool,
+/// the weight gate, the counters and the clock offset.
+#[derive(Clone)]
+pub struct RestClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    cfg: RestConfig,
+    gate: Mutex<WeightGate>,
+    counters: Counters,
+    offset: Mutex<Option<ClockOffset>>,
+    offset_ms: AtomicI64,
+    /// Wall time at `anchor`: the gate's clock runs on tokio time from here,
+    /// so paused-time tests control it and it never steps backwards.
+    anchor: Instant,
+    anchor_wall_ms: i64,
+    rng: Mutex<ChaCha8Rng>,
+}
+
+impl std::fmt::Debug for RestClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestClient").field("base", &self.inner.base.as_str()).finish_non_exhaustive()
+    }
+}
+
+/// A retryable failure of one attempt.
+enum Failure {
+    Timeout,
+    Network(String),
+    Server { status: u16, api: Option<(i64, String)> },
+    RateLimited { secs: u64 },
+}
+
+/// What one answer leads to.
+enum Step {
+    Body(Vec<u8>),
+    Fatal(RestError),
+    Retry(Failure),
+}
+
+enum BodyRead {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+/// A body with the path and query it answered.
+struct Fetched {
+    label: String,
+    body: Vec<u8>,
+}
+
+impl RestClient {
+    /// A client for `base_url` (`https://api.binance.com`, `http://127.0.0.1:PORT`);
+    /// the `/api/v3/...` paths are added to it.
+    pub fn new(base_url: &str, cfg: &RestConfig) -> Result<Self, RestError> {
+        let bad = |detail: String| RestError::Config { detail };
+        let base = Url::parse(base_url).map_err(|e| bad(format!("base URL {base_url:?}: {e}")))?;
+        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+            return Err(bad(format!("base URL {base_url:?}: expected http:// or https://")));
+        }
+        if base.query().is_some() {
+            return Err(bad(format!("base URL {base_url:?}: a base takes no query")));
+        }
+        if cfg.timeout_ms == 0 {
+            return Err(bad("feed.rest.timeout-ms must be above 0".into()));
+        }
+        if cfg.throttle_at_percent > 100 {
+            return Err(bad(format!("feed.rest.throttle-at-percent = {}: at most 100", cfg.throttle_at_percent)));
+        }
+        if cfg.weight_window_ms == 0 || cfg.weight_limit_per_min == 0 {
+            return Err(bad("feed.rest.weight-window-ms and weight-limit-per-min must be above 0".into()));
+        }
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let timeout = Duration::from_millis(cfg.timeout_ms);
+        let mut builder =
+            reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).user_agent(cfg.user_agent.as_str());
+        if is_loopback(&base) {
+            // A proxy from the environment must not capture the local venue.
+            builder = builder.no_proxy();
+        }
+        let http = builder.build().map_err(|e| bad(format!("HTTP client: {}", chain(&e))))?;
+        let gate = WeightGate::new(
+            cfg.weight_limit_per_min,
+            cfg.throttle_at_percent,
+            cfg.weight_window_ms,
+            cfg.max_retry_after_secs.saturating_mul(1000),
+        );
+        let now_us = wall_us();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                cfg: cfg.clone(),
+                gate: Mutex::new(gate),
+                counters: Counters::default(),
+                offset: Mutex::new(None),
+                offset_ms: AtomicI64::new(0),
+                anchor: Instant::now(),
+                anchor_wall_ms: now_us.div_euclid(1000),
+                rng: Mutex::new(ChaCha8Rng::seed_from_u64(now_us.unsigned_abs())),
+            }),
+        })
+    }
+
+    /// The base URL the paths are added to.
+    pub fn base_url(&self) -> &str {
+        self.inner.base.as_str()
+    }
+
+    /// `GET /api/v3/ping`: the venue answers.
+    pub async fn ping(&self) -> Result<(), RestError> {
+        self.get("/api/v3/ping", &[], cost::PING).await.map(drop)
+    }
+
+    /// `GET /api/v3/time`: the venue's clock, Unix ms.
+    pub async fn server_time(&self) -> Result<i64, RestError> {
+        let f = self.get("/api/v3/time", &[], cost::TIME).await?;
+        self.parsed(&f.label, server_time::parse(&f.body))
+    }
+
+    /// `GET /api/v3/exchangeInfo` (all symbols when `symbols` is empty): the
+    /// instruments with their tick size, step size and minimum notional. The
+    /// venue's REQUEST_WEIGHT limit, when stated, lowers the configured one.
+    pub async fn exchange_info(&self, symbols: &[String]) -> Result<Vec<Instrument>, RestError> {
+        let wanted: Vec<String> = symbols.iter().map(|s| s.to_ascii_uppercase()).collect();
+        let mut query = Vec::new();
+        if !wanted.is_empty() {
+            let list = serde_json::to_string(&wanted).map_err(|e| RestError::Config { detail: e.to_string() })?;
+            query.push(("symbols", list));
+        }
+        let f = self.get("/api/v3/exchangeInfo", &query, cost::EXCHANGE_INFO).await?;
+        let info = crate::feed::binance::exchange_info::parse(&f.body).map_err(|e| BodyError(e.detail));
+        let info = self.parsed(&f.label, info)?;
+        if info.skipped > 0 {
+            tracing::warn!(path = %f.label, "exchangeInfo: {} symbols without usable filters skipped", info.skipped);
+        }
+        let missing: Vec<&str> =
+            wanted.iter().filter(|w| !info.instruments.iter().any(|i| &i.symbol == *w)).map(String::as_str).collect();
+        if !missing.is_empty() {
+            tracing::warn!(path = %f.label, "exchangeInfo: no usable entry for {}", missing.join(", "));
+        }
+        if let Some(limit) = rate_limits::request_weight_per_minute(&f.body) {
+            let mut gate = self.gate();
+            gate.set_venue_limit(limit);
+            tracing::debug!("venue REQUEST_WEIGHT {limit}/min; using {}", gate.limit());
+        }
+        Ok(info.instruments)
+    }
+
+    /// `GET /api/v3/klines`: the last `limit` (1..=1000) candles of `inst`,
+    /// oldest first. The newest is usually still open.
+    pub async fn klines(
+        &self,
+        inst: &Instrument,
+        id: InstrumentId,
+        interval: Timeframe,
+        limit: u16,
+    ) -> Result<Vec<Candle>, RestError> {
+        let query = [
+            ("symbol", inst.symbol.clone()),
+            ("interval", interval.as_str().to_string()),
+            ("limit", limit.clamp(1, 1000).to_string()),
+        ];
+        let f = self.get("/api/v3/klines", &query, cost::KLINES).await?;
+        self.parsed(&f.label, klines::parse(&f.body, inst, id, interval))
+    }
+
+    /// `GET /api/v3/depth`: a book snapshot of `limit` (1..=5000) levels per side.
+    pub async fn depth(&self, inst: &Instrument, id: InstrumentId, limit: u16) -> Result<DepthSnapshot, RestError> {
+        let limit = limit.clamp(1, 5000);
+        let query = [("symbol", inst.symbol.clone()), ("limit", limit.to_string())];
+        let f = self.get("/api/v3/depth", &query, cost::depth(limit)).await?;
+        self.parsed(&f.label, depth::parse(&f.body, inst, id))
+    }
+
+    /// `GET /api/v3/trades`: the last `limit` (1..=1000) trades, oldest first.
+    pub async fn trades(&self, inst: &Instrument, id: InstrumentId, limit: u16) -> Result<Vec<Trade>, RestError> {
+        let query = [("symbol", inst.symbol.clone()), ("limit", limit.clamp(1, 1000).to_string())];
+        let f = self.get("/api/v3/trades", &query, cost::TRADES).await?;
+        self.parsed(&f.label, trades::parse(&f.body, inst, id))
+    }
+
+    /// Probes `/api/v3/time` `probes` times (at least once) and keeps the
+    /// probe with the smallest round trip. Failed probes are skipped; the
+    /// call fails only when none answered. The estimate is kept (see
+    /// [`clock_offset`](Self::clock_offset)) and aligns the weight windows.
+    pub async fn estimate_clock_offset(&self, probes: usize) -> Result<ClockOffset, RestError> {
+        let mut got = Vec::with_capacity(probes.max(1));
+        let mut last_err = None;
+        for _ in 0..probes.max(1) {
+            let send_us = wall_us();
+            match self.server_time().await {
+                Ok(server_ms) => got.push(Probe { send_us, recv_us: wall_us(), server_ms }),
+                Err(e @ (RestError::Banned { .. } | RestError::RateLimited { .. })) => return Err(e),
+                Err(e) => last_err = Some(e),
+            }
+        }
+        let Some(est) = clock::estimate(&got) else {
+            return Err(last_err.unwrap_or_else(|| RestError::Config { detail: "no clock probe answered".into() }));
+        };
+        self.inner.offset_ms.store(est.offset_ms, Ordering::Relaxed);
+        *self.inner.offset.lock().unwrap_or_else(PoisonError::into_inner) = Some(est);
+        tracing::info!(
+            "venue clock offset {} ms (round trip {:.3} ms, {} probes)",
+            est.offset_ms,
+            est.rtt_ms,
+            est.probes
+        );
+        Ok(est)
+    }
+
+    /// The last clock offset estimate, if any.
+    pub fn clock_offset(&self) -> Option<ClockOffset> {
+        *self.inner.offset.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Used weight, limit and whether requests are being held back now.
+    pub fn weight(&self) -> WeightState {
+        let now = self.venue_ms();
+        self.gate().state(now)
+    }
+
+    /// What the client has done so far.
+    pub fn stats(&self) -> RestStats {
+        self.inner.counters.snapshot()
+    }
+
+    fn gate(&self) -> MutexGuard<'_, WeightGate> {
+        self.inner.gate.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn count(&self, c: Counter) {
+        self.inner.counters.inc(c);
+    }
+
+    /// The venue's time on our monotonic clock, in ms: aligns weight windows.
+    fn venue_ms(&self) -> i64 {
+        let elapsed = i64::try_from(self.inner.anchor.elapsed().as_millis()).unwrap_or(i64::MAX);
+        self.inner.anchor_wall_ms.saturating_add(elapsed).saturating_add(self.inner.offset_ms.load(Ordering::Relaxed))
+    }
+
+    fn parsed<T>(&self, label: &str, r: Result<T, BodyError>) -> Result<T, RestError> {
+        r.map_err(|e| {
+            self.count(Counter::ParseErrors);
+            tracing::warn!(path = %label, "malformed body: {e}");
+            RestError::Parse { path: label.to_string(), detail: e.0 }
+        })
+    }
+
+    fn url(&self, path: &str, query: &[(&str, String)]) -> Url {
+        let mut url = self.inner.base.clone();
+        let full = format!("{}{path}", self.inner.base.path().trim_end_matches('/'));
+        url.set_path(&full);
+        if !query.is_empty() {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in query {
+                q.append_pair(k, v);
+            }
+        }
+        url
+    }
+
+    /// One GET with the whole policy: gate, send, sort the answer, retry.
+    async fn get(&self, path: &str, query: &[(&str, String)], weight: u32) -> Result<Fetched, RestError> {
+        let url = self.url(path, query);
+        let label = url.query().map_or_else(|| url.path().to_string(), |q| format!("{}?{q}", url.path()));
+        let max = self.inner.cfg.max_retries;
+        let mut attempt = 0u32;
+        loop {
+            let window = self.admit(&label, weight).await?;
+            self.count(Counter::Requests);
+            let failure = match self.inner.http.get(url.clone()).send().await {
+                Ok(resp) => match self.answer(&label, window, resp).await {
+                    Step::Body(body) => return Ok(Fetched { label, body }),
+                    Step::Fatal(e) => return Err(e),
+                    Step::Retry(f) => f,
+                },
+                Err(e) => self.transport_failure(&e),
+            };
+            let tries = attempt + 1;
+            let delay_ms = match &failure {
+                Failure::RateLimited { secs } => {
+                    if attempt >= max || *secs > self.inner.cfg.max_retry_after_secs {
+                        tracing::warn!(path = %label, "HTTP 429 rate limited, Retry-After {secs} s: giving up after {tries} attempts; no request to the host until then");
+                        return Err(RestError::RateLimited { retry_after_secs: *secs });
+                    }
+                    tracing::warn!(path = %label, "HTTP 429 rate limited: waiting {secs} s (Retry-After) before any further request to the host");
+                    // The gate holds the next attempt until Retry-After has passed.
+                    0
+                }
+                other => {
+                    let what = describe(other);
+                    if attempt >= max {
+                        tracing::warn!(path = %label, "{what}: giving up after {tries} attempts");
+                        return Err(into_error(failure, label));
+                    }
+                    let random = self.inner.rng.lock().unwrap_or_else(PoisonError::into_inner).random::<u64>();
+                    let cfg = &self.inner.cfg;
+                    let d = backoff::delay_ms(attempt, cfg.retry_base_ms, cfg.retry_max_ms, random);
+                    tracing::warn!(path = %label, "{what}: retry {}/{max} in {d} ms", attempt + 1);
+                    d
+                }
+            };
+            self.count(Counter::Retries);
+            if delay_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+            }
+            attempt += 1;
+        }
+    }
+
+    /// Waits until the gate lets a request of `weight` go; returns its window.
+    async fn admit(&self, label: &str, weight: u32) -> Result<i64, RestError> {
+        loop {
+            let now = self.venue_ms();
+            let verdict = self.gate().admit(now, weight);
+            match verdict {
+                Admit::Go { window } => return Ok(window),
+                Admit::Wait { ms, why } => {
+                    if why == WaitReason::Throttle {
+                        self.count(Counter::ThrottledWaits);
+                        self.inner.counters.add(Counter::ThrottledMs, ms);
+                        let s = self.gate().state(now);
+                        tracing::warn!(path = %label, "used weight {}/{} reached the throttle mark {}: waiting {ms} ms for the weight window to roll", s.used, s.limit, s.throttle_at);
+                    }
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
+                Admit::Banned { secs } => {
+                    self.count(Counter::Refused);
+                    tracing::debug!(path = %label, "refused: IP banned for {secs} more s");
+                    return Err(RestError::Banned { retry_after_secs: secs });
+                }
+                Admit::RateLimited { secs } => {
+                    self.count(Counter::Refused);
+                    tracing::debug!(path = %label, "refused: rate limited for {secs} more s");
+                    return Err(RestError::RateLimited { retry_after_secs: secs });
+                }
+            }
+        }
+    }
+
+    /// Sorts one HTTP answer.
+    async fn answer(&self, label: &str, window: i64, mut resp: reqwest::Response) -> Step {
+        let status = resp.status().as_u16();
+        if let Some(used) = header_u64(&resp, "x-mbx-used-weight-1m") {
+            self.gate().observe(window, u32::try_from(used).unwrap_or(u32::MAX));
+        }
+        let retry_after = header_u64(&resp, "retry-after");
+        match status {
+            200..=299 => match self.read_body(&mut resp).await {
+                Ok(body) => Step::Body(body),
+                Err(BodyRead::Transport(e)) => Step::Retry(self.transport_failure(&e)),
+                Err(BodyRead::TooLarge) => {
+                    self.count(Counter::ParseErrors);
+                    let detail = format!("body larger than {} bytes", self.inner.cfg.max_body_bytes);
+                    tracing::warn!(path = %label, "{detail}");
+                    Step::Fatal(RestError::Parse { path: label.to_string(), detail })
+                }
+            },
+            429 => {
+                self.count(Counter::RateLimited);
+                let now = self.venue_ms();
+                let mut gate = self.gate();
+                // Without Retry-After, wait for the weight window to roll.
+                let secs = retry_after.unwrap_or_else(|| gate.ms_to_window_end(now).div_ceil(1000).max(1));
+                gate.block(now, secs, false);
+                Step::Retry(Failure::RateLimited { secs })
+            }
+            418 => {
+                self.count(Counter::Banned);
+                let secs = retry_after.unwrap_or(DEFAULT_BAN_SECS);
+                let now = self.venue_ms();
+                self.gate().block(now, secs, true);
+                let body = self.read_body(&mut resp).await.ok();
+                let msg = body.as_deref().and_then(api_error).map(|(_, m)| m).unwrap_or_default();
+                tracing::error!(path = %label, "HTTP 418: IP banned by the venue for {secs} s; no REST request until then. {msg}");
+                Step::Fatal(RestError::Banned { retry_after_secs: secs })
+            }
+            500..=599 => {
+                self.count(Counter::ServerErrors);
+                let body = self.read_body(&mut resp).await.ok();
+                Step::Retry(Failure::Server { status, api: body.as_deref().and_then(api_error) })
+            }
+            _ => {
+                self.count(Counter::ClientErrors);
+                let body = self.read_body(&mut resp).await.ok();
+                let err = match body.as_deref().and_then(api_error) {
+                    Some((code, msg)) => RestError::Api { status, code, msg, path: label.to_string() },
+                    None => RestError::Http { status, path: label.to_string() },
+                };
+                tracing::warn!(path = %label, "{err}");
+                Step::Fatal(err)
+            }
+        }
+    }
+
+    fn transport_failure(&self, e: &reqwest::Error) -> Failure {
+        if e.is_timeout() {
+            self.count(Counter::Timeouts);
+            Failure::Timeout
+        } else {
+            self.count(Counter::NetworkErrors);
+            Failure::Network(chain(e))
+        }
+    }
+
+    async fn read_body(&self, resp: &mut reqwest::Response) -> Result<Vec<u8>, BodyRead> {
+        let max = self.inner.cfg.max_body_bytes;
+        let announced = resp.content_length().map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        if announced > max {
+            return Err(BodyRead::TooLarge);
+        }
+        let mut buf = Vec::with_capacity(announced);
+        while let Some(chunk) = resp.chunk().await.map_err(BodyRead::Transport)? {
+            if buf.len() + chunk.len() > max {
+                return Err(BodyRead::TooLarge);
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(buf)
+    }
+}
+
+fn describe(f: &Failure) -> String {
+    match f {
+        Failure::Timeout => "timed out".into(),
+        Failure::Network(d) => format!("network error: {d}"),
+        Failure::Server { status, api: Some((code, msg)) } => format!("HTTP {status}, Binance error {code}: {msg}"),
+        Failure::Server { status, api: None } => format!("HTTP {status}"),
+        Failure::RateLimited { secs } => format!("HTTP 429, Retry-After {secs} s"),
+    }
+}
+
+fn into_error(f: Failure, path: String) -> RestError {
+    match f {
+        Failure::Timeout => RestError::Timeout { path },
+        Failure::Network(detail) => RestError::Network { path, detail },
+        Failure::Server { status, api: Some((code, msg)) } => RestError::Api { status, code, msg, path },
+        Failure::Server { status, api: None } => RestError::Http { status, path },
+        Failure::RateLimited { secs } => RestError::RateLimited { retry_after_secs: secs },
+    }
+}
+
+/// A header holding a non-negative integer (`X-MBX-USED-WEIGHT-1M`, `Retry-After` in seconds).
+fn header_u64(resp: &reqwest::Response, name: &str) -> Option<u64> {
+    resp.headers().get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// An error with its sources: reqwest's own message hides the cause.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(cause) = src {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        src = cause.source();
+    }
+    s
+}
+
+fn is_loopback(url: &Url) -> bool {
+    url.host_str().is_some_and(|h| {
+        h.eq_ignore_ascii_case("localhost")
+            || h.trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    })
+}
+
+/// Local wall clock, Unix microseconds.
+fn wall_us() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
