@@ -8,7 +8,7 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -50,6 +50,7 @@ impl Reply {
 struct Hit {
     uri: String,
     at: Instant,
+    agent: String,
 }
 
 type Fallback = Box<dyn Fn(&str) -> Reply + Send + Sync>;
@@ -72,9 +73,10 @@ impl TestVenue {
     }
 }
 
-async fn handle(State(s): State<Arc<Script>>, uri: Uri) -> Response {
+async fn handle(State(s): State<Arc<Script>>, headers: HeaderMap, uri: Uri) -> Response {
     let path = uri.path_and_query().map_or_else(|| uri.path().to_string(), |p| p.as_str().to_string());
-    s.hits.lock().unwrap().push(Hit { uri: path.clone(), at: Instant::now() });
+    let agent = headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    s.hits.lock().unwrap().push(Hit { uri: path.clone(), at: Instant::now(), agent });
     let next = s.queue.lock().unwrap().pop_front();
     let reply = next.unwrap_or_else(|| (s.fallback)(&path));
     if !reply.delay.is_zero() {
@@ -172,6 +174,7 @@ async fn happy_path_instruments_backfill_book_trades_and_weight() {
     let trades = c.trades(inst, id, 1).await.unwrap();
     assert_eq!((trades[0].trade_id, trades[0].price, trades[0].qty), (9, Price(6_065_001), Qty(100)));
 
+    assert_eq!(v.hits()[0].agent, concat!("tickdesk/", env!("CARGO_PKG_VERSION")));
     let uris: Vec<String> = v.hits().into_iter().map(|h| h.uri).collect();
     assert_eq!(
         uris,

@@ -57,7 +57,7 @@ pub struct RestConfig {
     pub max_retry_after_secs: u64,
     /// Response bodies larger than this are refused (a full exchangeInfo is about 2 MB).
     pub max_body_bytes: usize,
-    /// The User-Agent header sent with every request.
+    /// The User-Agent header sent with every request (empty: `tickdesk/<version>`).
     pub user_agent: String,
     /// `/api/v3/time` probes used to estimate the clock offset.
     pub clock_probes: usize,
@@ -75,7 +75,7 @@ impl Default for RestConfig {
             weight_window_ms: 60_000,
             max_retry_after_secs: 120,
             max_body_bytes: 16 << 20,
-            user_agent: concat!("tickdesk/", env!("CARGO_PKG_VERSION")).to_string(),
+            user_agent: String::new(),
             clock_probes: 5,
         }
     }

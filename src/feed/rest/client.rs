@@ -103,8 +103,11 @@ impl RestClient {
         }
         let _ = rustls::crypto::ring::default_provider().install_default();
         let timeout = Duration::from_millis(cfg.timeout_ms);
-        let mut builder =
-            reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).user_agent(cfg.user_agent.as_str());
+        let agent = match cfg.user_agent.as_str() {
+            "" => concat!("tickdesk/", env!("CARGO_PKG_VERSION")),
+            set => set,
+        };
+        let mut builder = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).user_agent(agent);
         if is_loopback(&base) {
             // A proxy from the environment must not capture the local venue.
             builder = builder.no_proxy();
@@ -502,4 +505,37 @@ fn is_loopback(url: &Url) -> bool {
 /// Local wall clock, Unix microseconds.
 fn wall_us() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn the_client_and_its_futures_cross_threads() {
+        let c = RestClient::new("http://127.0.0.1:1", &RestConfig::default()).unwrap();
+        fn shared<T: Send + Sync + Clone>() {}
+        shared::<RestClient>();
+        let inst = Instrument::with_defaults(crate::domain::Venue::BinanceSpot, "BTCUSDT");
+        assert_send(&c.ping());
+        assert_send(&c.exchange_info(&[]));
+        assert_send(&c.klines(&inst, InstrumentId(0), Timeframe::M1, 10));
+        assert_send(&c.depth(&inst, InstrumentId(0), 10));
+        assert_send(&c.trades(&inst, InstrumentId(0), 10));
+        assert_send(&c.estimate_clock_offset(3));
+    }
+
+    #[test]
+    fn paths_join_the_base_and_keep_its_prefix() {
+        let c = RestClient::new("https://api.binance.com", &RestConfig::default()).unwrap();
+        let u = c.url("/api/v3/klines", &[("symbol", "BTCUSDT".into()), ("interval", "1m".into())]);
+        assert_eq!(u.as_str(), "https://api.binance.com/api/v3/klines?symbol=BTCUSDT&interval=1m");
+        let c = RestClient::new("http://127.0.0.1:9/venue", &RestConfig::default()).unwrap();
+        assert_eq!(c.url("/api/v3/ping", &[]).as_str(), "http://127.0.0.1:9/venue/api/v3/ping");
+        assert!(is_loopback(&c.inner.base));
+        assert!(!is_loopback(&Url::parse("https://api.binance.com").unwrap()));
+        assert!(is_loopback(&Url::parse("http://[::1]:8080").unwrap()));
+    }
 }
