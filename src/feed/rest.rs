@@ -1,11 +1,12 @@
 //! The Binance REST client: instruments at start, kline backfill, book and
 //! trade snapshots, and the clock offset, over one shared `reqwest` client.
 //!
-//! * [`client`] sends the requests and survives the venue's answers: request
-//!   weight tracked from `X-MBX-USED-WEIGHT-1M` and throttled before the
-//!   limit ([`weight`]), 429/418 honoured with `Retry-After`, timeouts, and
-//!   retries with backoff ([`backoff`]) on 5xx and network errors. Every
-//!   incident is counted ([`stats`]) and logged once with its path.
+//! * [`client`] holds the shared state and the endpoints; `request` is the
+//!   policy of one call, which survives the venue's answers: request weight
+//!   tracked from `X-MBX-USED-WEIGHT-1M` and throttled before the limit
+//!   ([`weight`]), 429/418 honoured with `Retry-After`, timeouts, and retries
+//!   with backoff ([`backoff`]) on 5xx and network errors. Every incident is
+//!   counted ([`stats`]) and logged once with its path.
 //! * The bodies are read by pure parsers, no I/O, never a panic:
 //!   [`klines`], [`server_time`], [`trades`], [`depth`], [`rate_limits`],
 //!   plus the decoder's own exchangeInfo reader. A malformed body is an error
@@ -22,6 +23,7 @@ pub mod depth;
 pub mod error;
 pub mod klines;
 pub mod rate_limits;
+mod request;
 pub mod server_time;
 pub mod stats;
 pub mod trades;
