@@ -111,9 +111,10 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
             let ids: Vec<_> = l.instruments.iter().map(|(id, _)| id).collect();
             let (live_sink, counters) = live::LiveSink::new(frames, sink, ids);
             let conn = live::start_connection(&l, &cfg, live_sink);
-            let stats_conn = conn.stats_source();
+            let latest = Arc::new(std::sync::Mutex::new(conn.stats()));
+            let shown = latest.clone();
             let extra: StatusExtra = Arc::new(move || {
-                let c = stats_conn.snapshot();
+                let Ok(c) = shown.lock().map(|c| c.clone()) else { return String::new() };
                 format!(
                     " feed={:?} msgs/s={:.0} reconnects={} age={}ms",
                     c.state,
@@ -123,7 +124,7 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
                 )
             });
             let status = (status_every > 0).then(|| tokio::spawn(status_lines(snap_rx, status_every, started, Some(extra))));
-            let interrupted = wait_live(duration_ms, &stop).await;
+            let interrupted = wait_live(duration_ms, &stop, &conn, &latest).await;
             let conn_stats = conn.stats();
             conn.shutdown().await;
             if let Some(s) = status {
@@ -144,9 +145,7 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
                 rest_url: l.rest_base.clone(),
                 clock_offset_ms: l.clock_offset_ms,
                 connections: vec![conn_stats],
-                duplicates_dropped: c.duplicates,
-                gaps: c.gaps,
-                missing_trade_ids: c.missing,
+                trade_ids: c.trade_ids,
                 rest: l.rest.stats(),
             };
             if let Some(v) = l.sim {
@@ -184,10 +183,19 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
     Ok(summary)
 }
 
-/// A live run lasts `duration_ms` of wall time, or until a signal.
-async fn wait_live(duration_ms: u64, stop: &AtomicBool) -> bool {
+/// A live run lasts `duration_ms` of wall time, or until a signal; the
+/// connection figures for the status line are refreshed meanwhile.
+async fn wait_live(
+    duration_ms: u64,
+    stop: &AtomicBool,
+    conn: &crate::feed::connection::ConnectionHandle,
+    latest: &std::sync::Mutex<crate::feed::connection::ConnStatsSnapshot>,
+) -> bool {
     let deadline = tokio::time::Instant::now() + Duration::from_millis(duration_ms);
     loop {
+        if let Ok(mut l) = latest.lock() {
+            *l = conn.stats();
+        }
         if stop.load(Ordering::Relaxed) {
             return true;
         }

@@ -13,6 +13,7 @@ use crate::domain::{InstrumentId, Instruments};
 use crate::engine::EventKind;
 use crate::feed::connection::{spawn_connection, ConnStatsSnapshot, ConnStatus, ConnectionHandle, FrameSink, RecvStamp};
 use crate::feed::rest::{RestClient, RestStats};
+use crate::feed::sequence::SeqCounters;
 use crate::sim::venue::{MarketSource, SimVenue, VenueOptions};
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
@@ -39,9 +40,8 @@ pub struct LiveReport {
     pub rest_url: String,
     pub clock_offset_ms: Option<i64>,
     pub connections: Vec<ConnStatsSnapshot>,
-    pub duplicates_dropped: u64,
-    pub gaps: u64,
-    pub missing_trade_ids: u64,
+    /// Trade ids over all symbols: duplicates dropped, gaps and missing ids.
+    pub trade_ids: SeqCounters,
     pub rest: RestStats,
 }
 
@@ -172,31 +172,32 @@ pub struct LiveSink {
     sink: EventSink,
     ids: Vec<InstrumentId>,
     shared: Arc<Mutex<SinkCounters>>,
+    /// Instruments start stale until the first connection is up.
+    stale: bool,
 }
 
 /// What the sink counted, readable from outside its task.
 #[derive(Debug, Clone, Default)]
 pub struct SinkCounters {
     pub decode: crate::feed::binance::DecodeStats,
-    pub duplicates: u64,
-    pub gaps: u64,
-    pub missing: u64,
+    pub trade_ids: SeqCounters,
     pub dropped: u64,
 }
 
 impl LiveSink {
-    pub fn new(decoder: FrameDecoder, sink: EventSink, ids: Vec<InstrumentId>) -> (Self, Arc<Mutex<SinkCounters>>) {
+    pub fn new(decoder: FrameDecoder, mut sink: EventSink, ids: Vec<InstrumentId>) -> (Self, Arc<Mutex<SinkCounters>>) {
+        for &id in &ids {
+            sink.push_now(EventKind::MarketStatus { instrument: id, stale: true });
+        }
         let shared = Arc::new(Mutex::new(SinkCounters::default()));
-        (Self { decoder: decoder.with_sequencer(), sink, ids, shared: shared.clone() }, shared)
+        (Self { decoder: decoder.with_sequencer(), sink, ids, shared: shared.clone(), stale: true }, shared)
     }
 
     fn publish(&mut self) {
         if let Ok(mut c) = self.shared.try_lock() {
             c.decode = self.decoder.stats().clone();
             if let Some(s) = self.decoder.sequencer() {
-                c.duplicates = s.duplicates();
-                c.gaps = s.gaps();
-                c.missing = s.missing();
+                c.trade_ids = s.totals();
             }
             c.dropped = self.sink.dropped();
         }
@@ -213,10 +214,18 @@ impl FrameSink for LiveSink {
     }
 
     fn on_status(&mut self, status: ConnStatus) {
-        let stale = !matches!(status, ConnStatus::Connected);
-        tracing::info!("feed {status:?}");
-        for &id in &self.ids {
-            self.sink.push_now(EventKind::MarketStatus { instrument: id, stale });
+        let stale = match &status {
+            ConnStatus::Connected { .. } => false,
+            ConnStatus::Stale { .. } | ConnStatus::Disconnected { .. } | ConnStatus::Closed => true,
+            ConnStatus::Reconnecting { .. } | ConnStatus::Subscribed { .. } | ConnStatus::Unsubscribed { .. } => {
+                return;
+            }
+        };
+        if stale != self.stale {
+            self.stale = stale;
+            for &id in &self.ids {
+                self.sink.push_now(EventKind::MarketStatus { instrument: id, stale });
+            }
         }
         self.publish();
     }

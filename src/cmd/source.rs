@@ -9,7 +9,7 @@
 
 use crate::config::Speed;
 use crate::domain::{Instrument, MarketEvent};
-use crate::feed::sequence::{SeqVerdict, TradeSequencer};
+use crate::feed::sequence::TradeSequencer;
 use crate::engine::{Event, EventKind, Stamp};
 use crate::feed::binance::{BinanceDecoder, DecodeStats, Decoded};
 use crate::feed::input::{InputError, InputReader, InputStats, Limits, RecordKind};
@@ -162,7 +162,7 @@ impl FrameDecoder {
         match r {
             Ok(Decoded::Market(m)) => {
                 if let (Some(seq), MarketEvent::Trade(t)) = (self.sequencer.as_mut(), &m) {
-                    if seq.check(t.instrument, t.trade_id, t.aggregated) == SeqVerdict::Duplicate {
+                    if !seq.check(t.instrument, t.trade_id, t.aggregated).accepted() {
                         return;
                     }
                 }
