@@ -155,8 +155,8 @@ impl<S: FrameSink> Task<S> {
         self.offline(sleep(delay)).await.is_some()
     }
 
-    /// Runs `fut` while no socket is open, queueing commands and expiring
-    /// requests; `None` on shutdown.
+    /// Runs `fut` while no socket is open, queueing commands, expiring
+    /// requests and letting the rates decay; `None` on shutdown.
     async fn offline<F: Future>(&mut self, fut: F) -> Option<F::Output> {
         tokio::pin!(fut);
         let mut tick = interval(self.cfg.tick());
@@ -169,7 +169,7 @@ impl<S: FrameSink> Task<S> {
                         return None;
                     }
                 }
-                _ = tick.tick() => self.expire(Instant::now()),
+                _ = tick.tick() => self.on_tick(Instant::now()),
             }
         }
     }
