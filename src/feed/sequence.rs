@@ -72,12 +72,12 @@ pub struct SeqCounters {
 
 impl SeqCounters {
     fn add(&mut self, o: &Self) {
-        self.accepted += o.accepted;
-        self.duplicates += o.duplicates;
-        self.gaps += o.gaps;
-        self.missing += o.missing;
-        self.late += o.late;
-        self.too_old += o.too_old;
+        self.accepted = self.accepted.saturating_add(o.accepted);
+        self.duplicates = self.duplicates.saturating_add(o.duplicates);
+        self.gaps = self.gaps.saturating_add(o.gaps);
+        self.missing = self.missing.saturating_add(o.missing);
+        self.late = self.late.saturating_add(o.late);
+        self.too_old = self.too_old.saturating_add(o.too_old);
     }
 }
 
@@ -295,6 +295,20 @@ mod tests {
         s.reset(A);
         assert_eq!(s.check(A, 1, false), SeqVerdict::Fresh);
         assert_eq!(s.counters(A).too_old, 0);
+    }
+
+    #[test]
+    fn extremes_do_not_overflow() {
+        let mut s = TradeSequencer::new();
+        for inst in [A, B] {
+            assert_eq!(s.check(inst, 0, false), SeqVerdict::Fresh);
+            assert_eq!(s.check(inst, u64::MAX, false), SeqVerdict::Gap { missing: u64::MAX - 1 });
+            assert_eq!(s.check(inst, u64::MAX, false), SeqVerdict::Duplicate);
+            assert_eq!(s.check(inst, u64::MAX - 1, false), SeqVerdict::Late);
+            assert_eq!(s.check(inst, 0, false), SeqVerdict::TooOld);
+        }
+        assert_eq!(s.counters(A).missing, u64::MAX - 2);
+        assert_eq!(s.totals().missing, u64::MAX, "saturates");
     }
 
     #[test]

@@ -98,7 +98,10 @@ mod tests {
     fn requests() {
         let p = vec!["btcusdt@trade".to_owned(), "btcusdt@depth@100ms".to_owned()];
         let r: Value = serde_json::from_str(&request(Method::Subscribe, &p, 1)).unwrap();
-        assert_eq!(r, serde_json::json!({"method":"SUBSCRIBE","params":["btcusdt@trade","btcusdt@depth@100ms"],"id":1}));
+        assert_eq!(
+            r,
+            serde_json::json!({"method":"SUBSCRIBE","params":["btcusdt@trade","btcusdt@depth@100ms"],"id":1})
+        );
         let r: Value = serde_json::from_str(&request(Method::ListSubscriptions, &[], 3)).unwrap();
         assert_eq!(r, serde_json::json!({"method":"LIST_SUBSCRIPTIONS","id":3}));
         assert!(request(Method::Unsubscribe, &p[..1], 312).contains(r#""method":"UNSUBSCRIBE""#));

@@ -110,7 +110,10 @@ mod tests {
     #[test]
     fn url_from_the_tracked_set() {
         let s = normalize_all(&["BTCUSDT@trade".into(), "btcusdt@trade".into(), "ethusdt@bookTicker".into()]).unwrap();
-        assert_eq!(combined_url("ws://127.0.0.1:9/", &s), "ws://127.0.0.1:9/stream?streams=btcusdt@trade/ethusdt@bookTicker");
+        assert_eq!(
+            combined_url("ws://127.0.0.1:9/", &s),
+            "ws://127.0.0.1:9/stream?streams=btcusdt@trade/ethusdt@bookTicker"
+        );
         assert_eq!(combined_url("wss://stream.binance.com:9443", &[]), "wss://stream.binance.com:9443/stream");
     }
 

@@ -40,7 +40,7 @@ enum End {
     Shutdown,
     Lost(DisconnectReason),
     /// Planned reconnect: the new socket is open, with the streams in its URL.
-    Replace(Ws, Vec<String>),
+    Replace(Box<Ws>, Vec<String>),
 }
 
 pub(super) struct Task<S> {
@@ -96,7 +96,7 @@ impl<S: FrameSink> Task<S> {
     }
 
     pub(super) async fn run(mut self) {
-        let mut ready: Option<(Ws, Vec<String>)> = None;
+        let mut ready: Option<(Box<Ws>, Vec<String>)> = None;
         let mut planned = false;
         loop {
             let (ws, url_streams) = match ready.take() {
@@ -108,7 +108,7 @@ impl<S: FrameSink> Task<S> {
                     tracing::debug!(conn_id = self.conn_id, %url, "connecting");
                     match self.offline(connect(url, &self.cfg)).await {
                         None => break,
-                        Some(Ok(ws)) => (ws, streams),
+                        Some(Ok(ws)) => (Box::new(ws), streams),
                         Some(Err(reason)) => {
                             self.stats.bump(Counter::ConnectFailures);
                             if !self.back_off(reason).await {
@@ -155,8 +155,8 @@ impl<S: FrameSink> Task<S> {
         self.offline(sleep(delay)).await.is_some()
     }
 
-    /// Runs `fut` while no socket is open, queueing commands and expiring
-    /// requests; `None` on shutdown.
+    /// Runs `fut` while no socket is open, queueing commands, expiring
+    /// requests and letting the rates decay; `None` on shutdown.
     async fn offline<F: Future>(&mut self, fut: F) -> Option<F::Output> {
         tokio::pin!(fut);
         let mut tick = interval(self.cfg.tick());
@@ -169,7 +169,7 @@ impl<S: FrameSink> Task<S> {
                         return None;
                     }
                 }
-                _ = tick.tick() => self.expire(Instant::now()),
+                _ = tick.tick() => self.on_tick(Instant::now()),
             }
         }
     }
@@ -189,7 +189,7 @@ impl<S: FrameSink> Task<S> {
     }
 
     /// One socket, from open to loss.
-    async fn session(&mut self, mut ws: Ws, url_streams: Vec<String>, planned: bool) -> End {
+    async fn session(&mut self, mut ws: Box<Ws>, url_streams: Vec<String>, planned: bool) -> End {
         if self.sessions > 0 {
             self.stats.bump(Counter::Reconnects);
             if planned {
@@ -270,7 +270,7 @@ impl<S: FrameSink> Task<S> {
                     match res {
                         Ok(new_ws) => {
                             close_politely(ws).await;
-                            return End::Replace(new_ws, streams);
+                            return End::Replace(Box::new(new_ws), streams);
                         }
                         Err(e) => {
                             // Keep the old connection; try again after the longest backoff.
@@ -377,7 +377,9 @@ impl<S: FrameSink> Task<S> {
     fn on_reply(&mut self, id: Option<u64>, answer: Result<serde_json::Value, (i64, String)>) {
         let Some(req) = id.and_then(|id| self.pending.take(id)) else {
             match answer {
-                Err((code, msg)) => tracing::warn!(conn_id = self.conn_id, ?id, code, msg, "error frame for no pending request"),
+                Err((code, msg)) => {
+                    tracing::warn!(conn_id = self.conn_id, ?id, code, msg, "error frame for no pending request")
+                }
                 Ok(_) => tracing::warn!(conn_id = self.conn_id, ?id, "reply to no pending request"),
             }
             return;
@@ -455,8 +457,9 @@ fn text_bytes(t: &Utf8Bytes) -> &[u8] {
 /// Opens a socket to `url` within the connect timeout.
 fn connect(url: String, cfg: &WsConfig) -> impl Future<Output = Result<Ws, DisconnectReason>> + Send + 'static {
     let limit = cfg.connect_timeout();
-    let ws_cfg =
-        WebSocketConfig::default().max_message_size(Some(cfg.max_frame_bytes)).max_frame_size(Some(cfg.max_frame_bytes));
+    let ws_cfg = WebSocketConfig::default()
+        .max_message_size(Some(cfg.max_frame_bytes))
+        .max_frame_size(Some(cfg.max_frame_bytes));
     async move {
         match timeout(limit, tokio_tungstenite::connect_async_with_config(url.as_str(), Some(ws_cfg), true)).await {
             Err(_) => Err(DisconnectReason::ConnectTimeout { ms: limit.as_millis() as u64 }),
@@ -467,6 +470,6 @@ fn connect(url: String, cfg: &WsConfig) -> impl Future<Output = Result<Ws, Disco
 }
 
 /// A close frame if the socket still takes one, without waiting long.
-async fn close_politely(mut ws: Ws) {
+async fn close_politely(mut ws: Box<Ws>) {
     let _ = timeout(CLOSE_GRACE, ws.close(None)).await;
 }
