@@ -7,9 +7,9 @@ pub mod candles_csv;
 pub mod headless;
 pub mod live;
 pub mod sim_exchange;
-pub mod venue;
 pub mod source;
 pub mod summary;
+pub mod venue;
 
 /// Exit code for a configuration or usage error.
 pub const EXIT_CONFIG: i32 = 2;

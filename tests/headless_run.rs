@@ -99,7 +99,19 @@ fn headless_synthetic_is_deterministic_by_seed_and_trades() {
     let dir = tempfile::tempdir().unwrap();
     let run = |seed: &str| {
         let out = tickdesk(dir.path())
-            .args(["headless", "--venue", "synthetic", "--speed", "max", "--duration", "120s", "--status-interval", "0", "--seed", seed])
+            .args([
+                "headless",
+                "--venue",
+                "synthetic",
+                "--speed",
+                "max",
+                "--duration",
+                "120s",
+                "--status-interval",
+                "0",
+                "--seed",
+                seed,
+            ])
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -124,7 +136,17 @@ fn interrupt_prints_the_summary() {
     use std::process::Stdio;
     let dir = tempfile::tempdir().unwrap();
     let mut child = tickdesk(dir.path())
-        .args(["headless", "--venue", "synthetic", "--speed", "realtime", "--duration", "10m", "--status-interval", "1"])
+        .args([
+            "headless",
+            "--venue",
+            "synthetic",
+            "--speed",
+            "realtime",
+            "--duration",
+            "10m",
+            "--status-interval",
+            "1",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

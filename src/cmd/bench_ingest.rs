@@ -3,9 +3,9 @@
 //! and the engine — the real network path, end to end — and the report says
 //! what arrived, what was dropped, and how long decoding took.
 
-use super::bench::{environment, Environment};
-use super::headless;
 use super::RunError;
+use super::bench::{Environment, environment};
+use super::headless;
 use crate::cli::{BenchArgs, HeadlessArgs};
 use crate::config::Config;
 use crate::telemetry::LatencyStats;
@@ -50,10 +50,8 @@ pub fn run(cfg: &Config, args: &BenchArgs) -> Result<IngestReport, RunError> {
         .build()
         .map_err(|e| RunError::Runtime(format!("cannot start the runtime: {e}")))?;
     let s = rt.block_on(headless::run(&cfg, &h))?;
-    let events: u64 = ["trade", "book_ticker", "kline", "agg_trade", "depth_update"]
-        .iter()
-        .filter_map(|k| s.events.get(*k))
-        .sum();
+    let events: u64 =
+        ["trade", "book_ticker", "kline", "agg_trade", "depth_update"].iter().filter_map(|k| s.events.get(*k)).sum();
     let live = s.live.as_ref();
     Ok(IngestReport {
         bench: "ingest",

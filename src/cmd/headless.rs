@@ -3,13 +3,13 @@
 
 use super::RunError;
 use super::candles_csv::CandleCsv;
+use super::live::{self, Live};
 use super::source::{EventSink, FrameDecoder, SourceOutcome, run_file, run_synthetic};
 use super::summary::Summary;
+use super::venue::VenueChoice;
 use crate::cli::HeadlessArgs;
 use crate::config::{Config, Speed, parse_duration_ms};
 use crate::domain::{Instruments, Venue};
-use super::live::{self, Live};
-use super::venue::VenueChoice;
 use crate::engine::{Engine, Event, EventKind, Snapshot, build_engine};
 use crate::feed::binance::BinanceDecoder;
 use crate::feed::input::load_exchange_info;
@@ -38,7 +38,8 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
     let speed: Speed =
         args.speed.as_deref().unwrap_or(&cfg.headless.speed).parse().map_err(|e| Bad(format!("--speed: {e}")))?;
     let status_every = args.status_interval.unwrap_or(cfg.headless.status_interval_secs);
-    let venue: VenueChoice = args.venue.as_deref().unwrap_or("sim").parse().map_err(|e| Bad(format!("--venue: {e}")))?;
+    let venue: VenueChoice =
+        args.venue.as_deref().unwrap_or("sim").parse().map_err(|e| Bad(format!("--venue: {e}")))?;
 
     // Instruments: a live venue lists them (exchangeInfo); the synthetic
     // market defines its own; a bare file gets an exchangeInfo when given,
@@ -123,7 +124,8 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
                     c.last_frame_age_ms.map_or_else(|| "-".to_string(), |a| a.to_string())
                 )
             });
-            let status = (status_every > 0).then(|| tokio::spawn(status_lines(snap_rx, status_every, started, Some(extra))));
+            let status =
+                (status_every > 0).then(|| tokio::spawn(status_lines(snap_rx, status_every, started, Some(extra))));
             let interrupted = wait_live(duration_ms, &stop, &conn, &latest).await;
             let conn_stats = conn.stats();
             conn.shutdown().await;

@@ -4,14 +4,16 @@
 //! With `--venue sim` the sim venue runs inside the process on an ephemeral
 //! loopback port, so the same network code runs as against Binance.
 
-use super::source::{EventSink, FrameDecoder};
-use super::venue::{check_base, VenueChoice};
 use super::RunError;
+use super::source::{EventSink, FrameDecoder};
+use super::venue::{VenueChoice, check_base};
 use crate::cli::HeadlessArgs;
 use crate::config::Config;
 use crate::domain::{InstrumentId, Instruments};
 use crate::engine::EventKind;
-use crate::feed::connection::{spawn_connection, ConnStatsSnapshot, ConnStatus, ConnectionHandle, FrameSink, RecvStamp};
+use crate::feed::connection::{
+    ConnStatsSnapshot, ConnStatus, ConnectionHandle, FrameSink, RecvStamp, spawn_connection,
+};
 use crate::feed::rest::{RestClient, RestStats};
 use crate::feed::sequence::SeqCounters;
 use crate::sim::venue::{MarketSource, SimVenue, VenueOptions};
@@ -82,10 +84,13 @@ pub async fn connect(cfg: &Config, args: &HeadlessArgs, venue: VenueChoice) -> R
     let rest = RestClient::new(&rest_base, &cfg.feed.rest).map_err(|e| RunError::Runtime(e.to_string()))?;
 
     let symbols = choose_symbols(cfg, args, venue);
-    let listed = rest
-        .exchange_info(&symbols)
-        .await
-        .map_err(|e| RunError::Runtime(format!("exchangeInfo from {rest_base}: {e}")))?;
+    let listed = rest.exchange_info(&symbols).await.map_err(|e| match e {
+        // -1121 "Invalid symbol": one of the asked symbols is not traded there.
+        crate::feed::rest::RestError::Api { code: -1121, .. } => {
+            RunError::Config(format!("--symbols {}: not all listed by {rest_base}: {e}", symbols.join(",")))
+        }
+        e => RunError::Runtime(format!("exchangeInfo from {rest_base}: {e}")),
+    })?;
     let mut instruments = Instruments::fixed(Vec::new());
     for s in &symbols {
         let inst = listed

@@ -9,10 +9,10 @@
 
 use crate::config::Speed;
 use crate::domain::{Instrument, MarketEvent};
-use crate::feed::sequence::TradeSequencer;
 use crate::engine::{Event, EventKind, Stamp};
 use crate::feed::binance::{BinanceDecoder, DecodeStats, Decoded};
 use crate::feed::input::{InputError, InputReader, InputStats, Limits, RecordKind};
+use crate::feed::sequence::TradeSequencer;
 use crate::sim::Generator;
 use crate::telemetry::{mono_ns, wall_ns};
 use std::path::Path;

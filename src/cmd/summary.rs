@@ -24,6 +24,8 @@ pub struct Summary {
     /// Per symbol: late ticks dropped, and what the reorder window saved.
     pub out_of_order_by_symbol: BTreeMap<String, BTreeMap<String, u64>>,
     pub candles_closed: u64,
+    /// Candles taken from the REST backfill into the chart history (live runs).
+    pub backfilled_candles: u64,
     pub orders: OrderCounts,
     pub fills: u64,
     pub risk_rejections: BTreeMap<String, u64>,
@@ -94,6 +96,7 @@ impl Summary {
             out_of_order_dropped: snap.out_of_order_dropped,
             out_of_order_by_symbol: by_symbol,
             candles_closed: snap.counters.candles_closed,
+            backfilled_candles: snap.counters.backfilled_candles,
             orders: snap.orders,
             fills: snap.counters.fills,
             risk_rejections: engine.risk().rejections().map(|(r, n)| (r.as_str().to_string(), n)).collect(),

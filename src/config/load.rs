@@ -136,10 +136,11 @@ fn set_path(root: &mut Table, path: &[String], value: Value) -> Result<(), Strin
     };
     let mut t = root;
     for p in parents {
-        t = match t.get_mut(p) {
-            Some(Value::Table(inner)) => inner,
-            Some(_) => return Err(format!("`{p}` is not a section")),
-            None => return Err(format!("unknown section `{p}`")),
+        // A missing section is created: the strict deserializer then names
+        // any key that does not exist.
+        t = match t.entry(p.clone()).or_insert_with(|| Value::Table(Table::new())) {
+            Value::Table(inner) => inner,
+            _ => return Err(format!("`{p}` is not a section")),
         };
     }
     t.insert(last.clone(), value);
@@ -196,7 +197,9 @@ mod tests {
         let e = from_layers(None, &env).unwrap_err();
         assert_eq!(e.origin, "environment variable TICKDESK_ENGINE__BATCH_SIZE");
         let env = overrides(vec![("TICKDESK_NOPE__X".to_string(), "1".to_string())]);
-        assert!(from_layers(None, &env).unwrap_err().message.contains("unknown section"));
+        let e = from_layers(None, &env).unwrap_err();
+        assert!(e.message.contains("unknown field `nope`"), "{e}");
+        assert_eq!(e.origin, "environment variable TICKDESK_NOPE__X");
     }
 
     #[test]
