@@ -634,3 +634,41 @@ async fn a_recording_is_replayed_on_its_streams() {
     assert_eq!(json(&body)["symbols"][0]["symbol"], "BTCUSDT");
     venue.shutdown().await;
 }
+
+/// The real binary: one line with the base URLs on stdout, serves, and
+/// prints its stats as JSON after SIGTERM.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sim_exchange_command_serves_until_sigterm() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tickdesk"))
+        .env("TICKDESK_LOG__DIR", dir.path())
+        .env("TICKDESK_SIM_VENUE__KLINE_HISTORY", "30")
+        .env_remove("RUST_LOG")
+        .args(["sim-exchange", "--listen", "127.0.0.1:0", "--seed", "7", "--rate", "2000", "--rest-500-every-n", "2"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(words[..3], ["sim-exchange", "listening:", "rest"], "{line}");
+    let (rest, ws) = (words[3].to_string(), words[5].to_string());
+    assert!(rest.starts_with("http://127.0.0.1:") && ws.starts_with("ws://127.0.0.1:"), "{line}");
+    let ok = http().get(format!("{rest}/api/v3/ping")).send().await.unwrap();
+    let failed = http().get(format!("{rest}/api/v3/ping")).send().await.unwrap();
+    assert_eq!((ok.status().as_u16(), failed.status().as_u16()), (200, 500));
+    let mut socket = connect(&format!("{ws}/ws/btcusdt@trade")).await;
+    assert!(next_text(&mut socket, Instant::now() + DEADLINE).await.unwrap().starts_with(r#"{"e":"trade""#));
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let mut rest_of_output = String::new();
+    out.read_to_string(&mut rest_of_output).unwrap();
+    assert!(child.wait().unwrap().success());
+    let stats = json(&rest_of_output);
+    assert_eq!((stats["rest_requests"].as_u64(), stats["faults"]["rest_500"].as_u64()), (Some(2), Some(1)));
+    assert!(stats["messages_sent"].as_u64().unwrap() >= 1);
+}
