@@ -47,6 +47,7 @@ pub use config::{FaultArgs, FaultConfig, SimVenueConfig};
 pub use stats::{ClientStats, FaultStats, VenueStats};
 
 use crate::config::Speed;
+use crate::feed::input::InputReader;
 use crate::sim::{Generator, SyntheticConfig};
 use hub::{HubCtx, SyntheticHub};
 use market::{Keep, MarketState};
@@ -105,60 +106,17 @@ impl SimVenue {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
         let addr = listener.local_addr().map_err(|e| format!("cannot read the listening address: {e}"))?;
+        let now_ms = crate::telemetry::wall_ns().div_euclid(1_000_000);
+        let (streams, state, source) = prepare(opts.market, &cfg, now_ms).await?;
         let counters = Arc::new(Counters::default());
         let stop = Arc::new(AtomicBool::new(false));
-        let (tx, _) = broadcast::channel(cfg.hub_buffer_batches);
-        let seed = match &opts.market {
-            MarketSource::Synthetic(sc) => sc.seed,
-            MarketSource::Recorded { .. } => 0,
-        };
-        let keep = Keep {
-            kline_history: cfg.kline_history,
-            depth_levels: cfg.depth_levels,
-            recent_trades: cfg.recent_trades,
-            ladder: matches!(opts.market, MarketSource::Synthetic(_)),
-            seed,
-        };
-        let mut state = MarketState::new(keep);
-        let now_ms = crate::telemetry::wall_ns().div_euclid(1_000_000);
-
-        // The market: synthetic (backfilled) or a recording.
-        enum Source {
-            Synthetic(Generator),
-            Recorded(crate::feed::input::InputReader, Speed),
-        }
-        let (streams, source) = match opts.market {
-            MarketSource::Synthetic(sc) => {
-                sc.validate().map_err(|e| format!("synthetic: {e}"))?;
-                let instruments = Generator::new(&sc, now_ms).map_err(|e| format!("synthetic: {e}"))?.instruments();
-                for inst in &instruments {
-                    state.add(inst);
-                }
-                let vc = cfg.clone();
-                let (live, state_back) = tokio::task::spawn_blocking(move || {
-                    let live = history::backfill(&sc, &vc, now_ms, &mut state);
-                    (live, state)
-                })
-                .await
-                .map_err(|e| format!("backfill failed: {e}"))?;
-                state = state_back;
-                let generator = Generator::new(&live?, now_ms).map_err(|e| format!("synthetic: {e}"))?;
-                let symbols: Vec<String> = instruments.iter().map(|i| i.symbol.clone()).collect();
-                (StreamTable::fixed(&symbols), Source::Synthetic(generator))
-            }
-            MarketSource::Recorded { path, speed } => {
-                let reader = crate::feed::input::InputReader::open(&path)
-                    .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-                (StreamTable::open(), Source::Recorded(reader, speed))
-            }
-        };
         let shared = Arc::new(Shared {
             weights: weight::Weights::new(cfg.weight_limit_1m),
+            tx: broadcast::channel(cfg.hub_buffer_batches).0,
             cfg,
             counters: counters.clone(),
             streams: Arc::new(streams),
             state: Arc::new(Mutex::new(state)),
-            tx,
             faults: Arc::new(faults::FaultSignals::new()),
             shutdown: watch::channel(false).0,
         });
@@ -174,16 +132,12 @@ impl SimVenue {
         let hub = std::thread::Builder::new()
             .name("sim-venue-hub".into())
             .spawn(move || match source {
-                Source::Synthetic(generator) => SyntheticHub::new(generator, now_ms, ctx).run(),
-                Source::Recorded(reader, speed) => replay::run(reader, speed, ctx),
+                Source::Synthetic(generator) => SyntheticHub::new(*generator, now_ms, ctx).run(),
+                Source::Recorded(reader, speed) => replay::run(*reader, speed, ctx),
             })
             .map_err(|e| format!("cannot start the hub thread: {e}"))?;
-        let timers = faults::spawn_timers(
-            &shared.cfg.faults,
-            shared.faults.clone(),
-            counters.clone(),
-            shared.shutdown.subscribe(),
-        );
+        let timers =
+            faults::spawn_timers(&shared.cfg.faults, shared.faults.clone(), counters, shared.shutdown.subscribe());
         let app = server::router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let mut down = shared.shutdown.subscribe();
         let server = tokio::spawn(async move {
@@ -241,6 +195,52 @@ impl SimVenue {
         }
         if let Some(hub) = self.hub.take() {
             let _ = tokio::task::spawn_blocking(move || hub.join()).await;
+        }
+    }
+}
+
+/// What the hub thread will drive.
+enum Source {
+    Synthetic(Box<Generator>),
+    Recorded(Box<InputReader>, Speed),
+}
+
+/// The stream table, the market state (backfilled) and the hub's source.
+async fn prepare(
+    market: MarketSource,
+    cfg: &SimVenueConfig,
+    now_ms: i64,
+) -> Result<(StreamTable, MarketState, Source), String> {
+    let keep = |ladder: bool, seed: u64| Keep {
+        kline_history: cfg.kline_history,
+        depth_levels: cfg.depth_levels,
+        recent_trades: cfg.recent_trades,
+        ladder,
+        seed,
+    };
+    match market {
+        MarketSource::Synthetic(sc) => {
+            sc.validate().map_err(|e| format!("synthetic: {e}"))?;
+            let instruments = Generator::new(&sc, now_ms).map_err(|e| format!("synthetic: {e}"))?.instruments();
+            let mut state = MarketState::new(keep(true, sc.seed));
+            for inst in &instruments {
+                state.add(inst);
+            }
+            // The backfill takes a fraction of a second of CPU: off the runtime's threads.
+            let vc = cfg.clone();
+            let (live, state) = tokio::task::spawn_blocking(move || {
+                let live = history::backfill(&sc, &vc, now_ms, &mut state);
+                (live, state)
+            })
+            .await
+            .map_err(|e| format!("backfill failed: {e}"))?;
+            let generator = Generator::new(&live?, now_ms).map_err(|e| format!("synthetic: {e}"))?;
+            let symbols: Vec<String> = instruments.iter().map(|i| i.symbol.clone()).collect();
+            Ok((StreamTable::fixed(&symbols), state, Source::Synthetic(Box::new(generator))))
+        }
+        MarketSource::Recorded { path, speed } => {
+            let reader = InputReader::open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+            Ok((StreamTable::open(), MarketState::new(keep(false, 0)), Source::Recorded(Box::new(reader), speed)))
         }
     }
 }

@@ -161,7 +161,7 @@ impl FaultConfig {
             ("stall-every-secs", self.stall_every_secs),
             ("stall-secs", self.stall_secs),
         ] {
-            if !(v.is_finite() && v >= 0.0 && v <= 1e9) {
+            if !(v.is_finite() && (0.0..=1e9).contains(&v)) {
                 return Err(format!("sim-venue.faults.{key}: must be within [0, 1e9]"));
             }
             if v > 0.0 && v < 0.01 {

@@ -240,14 +240,14 @@ pub async fn depth(
         let i = symbol_index(&sh, &q)?;
         let st = sh.lock();
         let s = st.get(i).ok_or_else(ApiError::invalid_symbol)?;
-        let (last, bids, asks) = s.book.snapshot(limit);
-        let mut b = Vec::with_capacity(64 + 48 * (bids.len() + asks.len()));
+        let snap = s.book.snapshot(limit);
+        let mut b = Vec::with_capacity(64 + 48 * (snap.bids.len() + snap.asks.len()));
         b.extend_from_slice(br#"{"lastUpdateId":"#);
-        render::u64(&mut b, last);
+        render::u64(&mut b, snap.last_update_id);
         b.extend_from_slice(br#","bids":"#);
-        render::levels(&mut b, &bids, s.scales);
+        render::levels(&mut b, &snap.bids, s.scales);
         b.extend_from_slice(br#","asks":"#);
-        render::levels(&mut b, &asks, s.scales);
+        render::levels(&mut b, &snap.asks, s.scales);
         b.push(b'}');
         Ok(String::from_utf8_lossy(&b).into_owned())
     })
