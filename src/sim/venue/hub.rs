@@ -105,7 +105,12 @@ impl SyntheticHub {
 
     /// Runs until the stop flag is set.
     pub fn run(mut self) {
-        let t0 = Instant::now();
+        // Market time is wall time: `start_ms` was taken before the backfill
+        // history was built, so date the pacing origin back to it (the hub
+        // catches up at once) and event times `E` match the receive clock.
+        let behind_ms = u64::try_from(crate::telemetry::wall_ns() / 1_000_000 - self.start_ms).unwrap_or(0);
+        let now = Instant::now();
+        let t0 = now.checked_sub(Duration::from_millis(behind_ms)).unwrap_or(now);
         let mut frame = Vec::with_capacity(512);
         let mut meta = self.generator.next_frame(&mut frame);
         while !self.ctx.stopped() {
