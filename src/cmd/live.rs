@@ -179,6 +179,7 @@ pub struct LiveSink {
     shared: Arc<Mutex<SinkCounters>>,
     /// Instruments start stale until the first connection is up.
     stale: bool,
+    published_at: u64,
 }
 
 /// What the sink counted, readable from outside its task.
@@ -195,7 +196,7 @@ impl LiveSink {
             sink.push_now(EventKind::MarketStatus { instrument: id, stale: true });
         }
         let shared = Arc::new(Mutex::new(SinkCounters::default()));
-        (Self { decoder: decoder.with_sequencer(), sink, ids, shared: shared.clone(), stale: true }, shared)
+        (Self { decoder: decoder.with_sequencer(), sink, ids, shared: shared.clone(), stale: true, published_at: 0 }, shared)
     }
 
     fn publish(&mut self) {
@@ -212,8 +213,12 @@ impl LiveSink {
 impl FrameSink for LiveSink {
     fn on_frame(&mut self, frame: &[u8], stamp: RecvStamp) {
         self.decoder.frame(frame, stamp.mono_ns, stamp.wall_ns, 0, &mut self.sink);
+    }
+
+    fn flush(&mut self) {
         self.sink.flush();
-        if self.sink.seq() % 1024 == 0 {
+        if self.sink.seq() / 1024 != self.published_at / 1024 {
+            self.published_at = self.sink.seq();
             self.publish();
         }
     }

@@ -54,6 +54,11 @@ pub trait FrameSink: Send + 'static {
 
     /// Changes of the connection (mark symbols STALE on `Disconnected` / `Stale`).
     fn on_status(&mut self, _status: ConnStatus) {}
+
+    /// Called after a burst of frames, when no further frame is ready: a
+    /// sink that batches hands its batch over here (one channel send per
+    /// burst instead of one per frame, and nothing waits for a full batch).
+    fn flush(&mut self) {}
 }
 
 /// A change of the connection, reported to the sink.

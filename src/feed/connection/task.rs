@@ -233,6 +233,8 @@ impl<S: FrameSink> Task<S> {
                             return End::Lost(reason);
                         }
                     }
+                    // Nothing more is ready: hand the burst over as one batch.
+                    self.sink.flush();
                 }
                 env = self.cmds.recv() => {
                     if !self.command(env) {
