@@ -196,7 +196,10 @@ impl LiveSink {
             sink.push_now(EventKind::MarketStatus { instrument: id, stale: true });
         }
         let shared = Arc::new(Mutex::new(SinkCounters::default()));
-        (Self { decoder: decoder.with_sequencer(), sink, ids, shared: shared.clone(), stale: true, published_at: 0 }, shared)
+        (
+            Self { decoder: decoder.with_sequencer(), sink, ids, shared: shared.clone(), stale: true, published_at: 0 },
+            shared,
+        )
     }
 
     fn publish(&mut self) {
