@@ -81,6 +81,8 @@ pub struct Engine {
     captured: Vec<Candle>,
     last_seq: u64,
     clock_offset_ms: Option<i64>,
+    /// Latest figures per feed connection, for the snapshot.
+    feeds: Vec<crate::feed::connection::ConnStatsSnapshot>,
 }
 
 impl Engine {
@@ -108,6 +110,7 @@ impl Engine {
             captured: Vec::new(),
             last_seq: 0,
             clock_offset_ms: None,
+            feeds: Vec::new(),
         }
     }
 
@@ -123,10 +126,12 @@ impl Engine {
 
     /// One step. Never panics on any event.
     pub fn process(&mut self, ev: &Event) {
-        if ev.seq > self.last_seq + 1 && self.last_seq != 0 {
-            self.counters.seq_gaps += ev.seq - self.last_seq - 1;
+        if ev.seq != 0 {
+            if ev.seq > self.last_seq + 1 && self.last_seq != 0 {
+                self.counters.seq_gaps += ev.seq - self.last_seq - 1;
+            }
+            self.last_seq = ev.seq;
         }
-        self.last_seq = ev.seq;
         self.latency.record_span(Stage::Decode, ev.stamp.recv_mono_ns, ev.stamp.decoded_mono_ns);
         match &ev.kind {
             EventKind::Market(m) => {
@@ -153,6 +158,10 @@ impl Engine {
                 }
             }
             EventKind::ClockOffset { offset_ms } => self.clock_offset_ms = Some(*offset_ms),
+            EventKind::FeedStats(stats) => match self.feeds.iter_mut().find(|f| f.conn_id == stats.conn_id) {
+                Some(f) => *f = (**stats).clone(),
+                None => self.feeds.push((**stats).clone()),
+            },
             EventKind::Backfill(candles) => {
                 self.counters.backfilled_candles += self.aggregator.backfill(candles) as u64;
             }
@@ -497,6 +506,10 @@ impl Engine {
     /// Venue clock minus ours, when estimated.
     pub fn clock_offset_ms(&self) -> Option<i64> {
         self.clock_offset_ms
+    }
+    /// Latest figures of each feed connection.
+    pub fn feeds(&self) -> &[crate::feed::connection::ConnStatsSnapshot] {
+        &self.feeds
     }
     /// Whether an instrument's feed is marked stale.
     pub fn is_stale(&self, id: InstrumentId) -> bool {

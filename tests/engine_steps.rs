@@ -256,3 +256,17 @@ fn exchange_latency_uses_the_clock_offset_and_counts_disagreement() {
     assert_eq!(e.counters().negative_exchange_latency, 1);
     assert_eq!(e.latency().stats(tickdesk::telemetry::Stage::ExchangeToReceive).count, 1);
 }
+
+#[test]
+fn feed_figures_reach_the_snapshot_without_disturbing_the_numbering() {
+    let mut e = engine();
+    let mut f = Feed { seq: 0 };
+    e.process(&f.trade(1_000, 100, 1));
+    let stats = tickdesk::feed::connection::ConnStatsSnapshot { conn_id: 7, messages: 42, ..Default::default() };
+    e.process(&Event { seq: 0, stamp: Stamp::default(), kind: EventKind::FeedStats(Box::new(stats)) });
+    e.process(&f.trade(1_001, 100, 1));
+    assert_eq!(e.counters().seq_gaps, 0);
+    let s = e.snapshot();
+    assert_eq!(s.feeds.len(), 1);
+    assert_eq!((s.feeds[0].conn_id, s.feeds[0].messages), (7, 42));
+}

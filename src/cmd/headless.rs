@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, watch};
 /// Where the events of a run come from.
 enum Source {
     File,
-    Synthetic(Generator),
+    Synthetic(Box<Generator>),
     Live(Box<Live>),
 }
 
@@ -60,7 +60,7 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
         (None, VenueChoice::Synthetic) => {
             let start_ms = crate::telemetry::wall_ns() / 1_000_000 / 1000 * 1000;
             let g = Generator::new(&cfg.synthetic, start_ms).map_err(|e| Bad(format!("synthetic.{e}")))?;
-            (Instruments::fixed(g.instruments()), Source::Synthetic(g))
+            (Instruments::fixed(g.instruments()), Source::Synthetic(Box::new(g)))
         }
         (None, v) => {
             let l = live::connect(&cfg, args, v).await?;
@@ -110,6 +110,7 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
             }
             live::backfill(&l, &cfg, &mut sink).await;
             let ids: Vec<_> = l.instruments.iter().map(|(id, _)| id).collect();
+            let side = sink.side_channel();
             let (live_sink, counters) = live::LiveSink::new(frames, sink, ids);
             let conn = live::start_connection(&l, &cfg, live_sink);
             let latest = Arc::new(std::sync::Mutex::new(conn.stats()));
@@ -126,7 +127,7 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
             });
             let status =
                 (status_every > 0).then(|| tokio::spawn(status_lines(snap_rx, status_every, started, Some(extra))));
-            let interrupted = wait_live(duration_ms, &stop, &conn, &latest).await;
+            let interrupted = wait_live(duration_ms, &stop, &conn, &latest, &side).await;
             let conn_stats = conn.stats();
             conn.shutdown().await;
             if let Some(s) = status {
@@ -162,7 +163,7 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
             let max_rest = cfg.feed.max_rest_bytes;
             let task = tokio::task::spawn_blocking(move || match (input, other) {
                 (Some(path), _) => run_file(&path, frames, sink, max_rest, &stop_src),
-                (None, Source::Synthetic(g)) => run_synthetic(g, frames, sink, duration_ms, speed, &stop_src),
+                (None, Source::Synthetic(g)) => run_synthetic(*g, frames, sink, duration_ms, speed, &stop_src),
                 _ => SourceOutcome { error: Some("no source".into()), ..SourceOutcome::default() },
             });
             let outcome = task.await.map_err(|e| Runtime(format!("source task failed: {e}")))?;
@@ -192,11 +193,20 @@ async fn wait_live(
     stop: &AtomicBool,
     conn: &crate::feed::connection::ConnectionHandle,
     latest: &std::sync::Mutex<crate::feed::connection::ConnStatsSnapshot>,
+    side: &mpsc::Sender<Vec<Event>>,
 ) -> bool {
     let deadline = tokio::time::Instant::now() + Duration::from_millis(duration_ms);
+    let mut last_sent = tokio::time::Instant::now();
     loop {
+        let stats = conn.stats();
+        if last_sent.elapsed() >= Duration::from_secs(1) {
+            // Out of band (seq 0); when the channel is full the figures wait for the next second.
+            let ev = Event { seq: 0, stamp: Default::default(), kind: EventKind::FeedStats(Box::new(stats.clone())) };
+            let _ = side.try_send(vec![ev]);
+            last_sent = tokio::time::Instant::now();
+        }
         if let Ok(mut l) = latest.lock() {
-            *l = conn.stats();
+            *l = stats;
         }
         if stop.load(Ordering::Relaxed) {
             return true;

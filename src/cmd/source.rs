@@ -51,6 +51,11 @@ impl EventSink {
         Self { tx, batch: Vec::with_capacity(batch_size), batch_size, lossy, seq: 0, dropped: 0, closed: false }
     }
 
+    /// A sender for out-of-band events (sequence number 0) from another task.
+    pub fn side_channel(&self) -> mpsc::Sender<Vec<Event>> {
+        self.tx.clone()
+    }
+
     /// Queues an event that is not a frame (status, offset, backfill).
     pub fn push_now(&mut self, kind: EventKind) {
         let t = mono_ns();

@@ -17,15 +17,16 @@ pub struct Stamp {
 }
 
 /// One input to the engine.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// Position in the input stream; gaps mean the source dropped events.
+    /// 0 marks an out-of-band event (feed figures) outside the numbering.
     pub seq: u64,
     pub stamp: Stamp,
     pub kind: EventKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
     Market(MarketEvent),
     /// An instruction from the trader or the runner, issued at `time_ms`.
@@ -54,6 +55,9 @@ pub enum EventKind {
     },
     /// Candles closed before the session (REST backfill) for the charts.
     Backfill(Vec<Candle>),
+    /// Figures of a feed connection, sent about once a second so the
+    /// snapshot carries them; informational, never a decision input.
+    FeedStats(Box<crate::feed::connection::ConnStatsSnapshot>),
 }
 
 /// Instructions from outside the strategies (keyboard, signals, the runner).

@@ -49,6 +49,12 @@ pub struct Snapshot {
     pub pnl: PnlView,
     pub kill_switch: Option<String>,
     pub out_of_order_dropped: u64,
+    /// Venue clock minus ours, when estimated.
+    pub clock_offset_ms: Option<i64>,
+    /// Per feed connection: state, messages/s, bytes/s, reconnects, last-frame age...
+    pub feeds: Vec<crate::feed::connection::ConnStatsSnapshot>,
+    /// Symbols whose feed is stale.
+    pub stale: Vec<String>,
 }
 
 impl Engine {
@@ -107,6 +113,14 @@ impl Engine {
                 .iter()
                 .map(|(id, _)| self.aggregator().symbol_stats(id).out_of_order_dropped)
                 .sum(),
+            clock_offset_ms: self.clock_offset_ms(),
+            feeds: self.feeds().to_vec(),
+            stale: self
+                .instruments()
+                .iter()
+                .filter(|(id, _)| self.is_stale(*id))
+                .map(|(_, i)| i.symbol.clone())
+                .collect(),
         }
     }
 }

@@ -12,9 +12,10 @@ use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 /// Where the connection is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnState {
+    #[default]
     Connecting,
     Connected,
     /// Waiting before the next attempt.
@@ -48,7 +49,7 @@ impl ConnState {
 }
 
 /// A copy of the statistics at one moment (for snapshots and the summary).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct ConnStatsSnapshot {
     pub conn_id: u32,
     pub state: ConnState,
