@@ -221,11 +221,12 @@ async fn bad_requests_get_binance_error_codes() {
     let r = request(&mut ws, r#"{"method":"LIST_SUBSCRIPTIONS","id":12}"#).await;
     assert_eq!(r, serde_json::json!({"result": [], "id": 12}));
     assert_eq!(venue.stats().ws_errors, 4);
-    // An unknown stream in the URL is refused before the upgrade.
-    let err = connect_async(format!("{}/ws/btcusdt@nope", venue.ws_base())).await.unwrap_err();
-    match err {
-        tokio_tungstenite::tungstenite::Error::Http(resp) => assert_eq!(resp.status(), 400),
-        other => panic!("{other}"),
+    // An unknown stream or microseconds in the URL are refused before the upgrade.
+    for path in ["/ws/btcusdt@nope", "/stream?streams=btcusdt@trade&timeUnit=MICROSECOND"] {
+        match connect_async(format!("{}{path}", venue.ws_base())).await.unwrap_err() {
+            tokio_tungstenite::tungstenite::Error::Http(resp) => assert_eq!(resp.status(), 400),
+            other => panic!("{other}"),
+        }
     }
     venue.shutdown().await;
 }

@@ -83,12 +83,18 @@ async fn guarded<T>(
     }
 }
 
+type Params = Query<HashMap<String, String>>;
+
 /// `/ws`: raw frames, streams added by `SUBSCRIBE`.
 pub async fn raw_bare(
     ws: WebSocketUpgrade,
+    Query(q): Params,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(sh): State<Arc<Shared>>,
 ) -> Response {
+    if let Err(r) = time_unit(&q) {
+        return r;
+    }
     upgrade(ws, peer, sh, Vec::new(), false, "/ws".into())
 }
 
@@ -96,20 +102,36 @@ pub async fn raw_bare(
 pub async fn raw_path(
     ws: WebSocketUpgrade,
     Path(streams): Path<String>,
+    Query(q): Params,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(sh): State<Arc<Shared>>,
 ) -> Response {
+    if let Err(r) = time_unit(&q) {
+        return r;
+    }
     let names = streams.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect();
     upgrade(ws, peer, sh, names, false, format!("/ws/{streams}"))
+}
+
+/// Times are milliseconds; asking for microseconds is refused rather than ignored.
+fn time_unit(q: &HashMap<String, String>) -> Result<(), Response> {
+    match q.get("timeUnit").map(|u| u.to_ascii_uppercase()) {
+        None => Ok(()),
+        Some(u) if u == "MILLISECOND" => Ok(()),
+        Some(u) => Err(refuse(&format!("Invalid request: timeUnit {u} is not supported by the sim venue"))),
+    }
 }
 
 /// `/stream?streams=a/b`: combined frames.
 pub async fn combined(
     ws: WebSocketUpgrade,
-    Query(q): Query<HashMap<String, String>>,
+    Query(q): Params,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(sh): State<Arc<Shared>>,
 ) -> Response {
+    if let Err(r) = time_unit(&q) {
+        return r;
+    }
     let list = q.get("streams").cloned().unwrap_or_default();
     let names = list.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect();
     upgrade(ws, peer, sh, names, true, format!("/stream?streams={list}"))
@@ -214,7 +236,7 @@ async fn pump(mut rx: broadcast::Receiver<Arc<Batch>>, conn: Arc<Conn>, out: mps
     let cap = sh.cfg.ws_send_buffer;
     let stalled = sh.faults.stalled.subscribe();
     let mut next_seq: Option<u64> = None;
-    let mut reported_drops = 0u64;
+    let (mut reported_drops, mut lagged, mut reported_lag) = (0u64, 0u64, 0u64);
     loop {
         let batch = match rx.recv().await {
             Ok(b) => b,
@@ -225,7 +247,11 @@ async fn pump(mut rx: broadcast::Receiver<Arc<Batch>>, conn: Arc<Conn>, out: mps
             if batch.first_seq > expected {
                 let missed = batch.first_seq - expected;
                 Counters::add(&counters.lagged_messages, missed);
-                tracing::warn!("sim venue: a connection fell behind the hub and missed {missed} messages");
+                lagged += missed;
+                if lagged >= reported_lag.saturating_mul(2).max(1) {
+                    reported_lag = lagged;
+                    tracing::warn!("sim venue: {} fell behind the hub: {lagged} messages missed", conn.client.peer);
+                }
             }
         }
         next_seq = Some(batch.next_seq());
