@@ -92,7 +92,7 @@ pub async fn raw_bare(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(sh): State<Arc<Shared>>,
 ) -> Response {
-    if let Err(r) = time_unit(&q) {
+    if let Some(r) = refuse_time_unit(&q) {
         return r;
     }
     upgrade(ws, peer, sh, Vec::new(), false, "/ws".into())
@@ -106,7 +106,7 @@ pub async fn raw_path(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(sh): State<Arc<Shared>>,
 ) -> Response {
-    if let Err(r) = time_unit(&q) {
+    if let Some(r) = refuse_time_unit(&q) {
         return r;
     }
     let names = streams.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect();
@@ -114,12 +114,9 @@ pub async fn raw_path(
 }
 
 /// Times are milliseconds; asking for microseconds is refused rather than ignored.
-fn time_unit(q: &HashMap<String, String>) -> Result<(), Response> {
-    match q.get("timeUnit").map(|u| u.to_ascii_uppercase()) {
-        None => Ok(()),
-        Some(u) if u == "MILLISECOND" => Ok(()),
-        Some(u) => Err(refuse(&format!("Invalid request: timeUnit {u} is not supported by the sim venue"))),
-    }
+fn refuse_time_unit(q: &HashMap<String, String>) -> Option<Response> {
+    let u = q.get("timeUnit")?.to_ascii_uppercase();
+    (u != "MILLISECOND").then(|| refuse(&format!("Invalid request: timeUnit {u} is not supported by the sim venue")))
 }
 
 /// `/stream?streams=a/b`: combined frames.
@@ -129,7 +126,7 @@ pub async fn combined(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(sh): State<Arc<Shared>>,
 ) -> Response {
-    if let Err(r) = time_unit(&q) {
+    if let Some(r) = refuse_time_unit(&q) {
         return r;
     }
     let list = q.get("streams").cloned().unwrap_or_default();
