@@ -221,11 +221,12 @@ async fn bad_requests_get_binance_error_codes() {
     let r = request(&mut ws, r#"{"method":"LIST_SUBSCRIPTIONS","id":12}"#).await;
     assert_eq!(r, serde_json::json!({"result": [], "id": 12}));
     assert_eq!(venue.stats().ws_errors, 4);
-    // An unknown stream in the URL is refused before the upgrade.
-    let err = connect_async(format!("{}/ws/btcusdt@nope", venue.ws_base())).await.unwrap_err();
-    match err {
-        tokio_tungstenite::tungstenite::Error::Http(resp) => assert_eq!(resp.status(), 400),
-        other => panic!("{other}"),
+    // An unknown stream or microseconds in the URL are refused before the upgrade.
+    for path in ["/ws/btcusdt@nope", "/stream?streams=btcusdt@trade&timeUnit=MICROSECOND"] {
+        match connect_async(format!("{}{path}", venue.ws_base())).await.unwrap_err() {
+            tokio_tungstenite::tungstenite::Error::Http(resp) => assert_eq!(resp.status(), 400),
+            other => panic!("{other}"),
+        }
     }
     venue.shutdown().await;
 }
@@ -539,7 +540,7 @@ async fn rest_faults_answer_429_500_and_slowly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_client_does_not_stall_another() {
-    let config = SimVenueConfig { ws_send_buffer: 256, ..quick() };
+    let config = SimVenueConfig { ws_send_buffer: 4096, ..quick() };
     let venue = start(config, 50_000.0).await;
     let all: Vec<String> = ["btcusdt", "ethusdt", "solusdt", "dogeusdt"]
         .iter()
@@ -547,7 +548,7 @@ async fn a_slow_client_does_not_stall_another() {
         .collect();
     // The slow client subscribes to everything and never reads.
     let _slow = connect(&format!("{}/stream?streams={}", venue.ws_base(), all.join("/"))).await;
-    let mut fast = connect(&format!("{}/ws/btcusdt@bookTicker", venue.ws_base())).await;
+    let mut fast = connect(&format!("{}/ws/btcusdt@trade", venue.ws_base())).await;
     let mut last = Instant::now();
     let mut longest = Duration::ZERO;
     let mut frames = 0u64;
@@ -556,7 +557,7 @@ async fn a_slow_client_does_not_stall_another() {
         longest = longest.max(now - last);
         last = now;
         frames += 1;
-        venue.stats().slow_client_drops > 1_000
+        frames % 256 == 0 && venue.stats().slow_client_drops > 1_000
     })
     .await;
     assert!(dropped, "the slow client overflowed its buffer: {:?}", venue.stats());
@@ -671,4 +672,42 @@ async fn sim_exchange_command_serves_until_sigterm() {
     let stats = json(&rest_of_output);
     assert_eq!((stats["rest_requests"].as_u64(), stats["faults"]["rest_500"].as_u64()), (Some(2), Some(1)));
     assert!(stats["messages_sent"].as_u64().unwrap() >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pings_both_ways_and_a_client_that_stops_reading_is_dropped() {
+    let config = SimVenueConfig { ping_interval_secs: 0.1, pong_timeout_secs: 1.0, ws_send_buffer: 64, ..quick() };
+    let venue = start(config, 20_000.0).await;
+    // The server pings; the client pings and gets its payload back.
+    let mut ws = connect(&format!("{}/ws", venue.ws_base())).await;
+    ws.send(Message::Ping(b"hi".to_vec().into())).await.unwrap();
+    let (mut server_pings, mut pong) = (0, false);
+    let until = Instant::now() + DEADLINE;
+    while !(pong && server_pings >= 2) {
+        match tokio::time::timeout_at(until, ws.next()).await.expect("pings in time") {
+            Some(Ok(Message::Ping(_))) => server_pings += 1,
+            Some(Ok(Message::Pong(p))) => pong |= &p[..] == b"hi",
+            other => panic!("{other:?}"),
+        }
+    }
+    // Meanwhile the first client keeps reading (and so answers pings).
+    let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let reader = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = &mut stop_rx => return ws,
+                m = ws.next() => assert!(matches!(m, Some(Ok(_))), "the reading client stays connected: {m:?}"),
+            }
+        }
+    });
+    // A client that subscribes to busy streams and never reads is cut off:
+    // it answers no ping, and its writes wait longer than the pong timeout.
+    let _deaf = connect(&format!("{}/stream?streams=btcusdt@bookTicker/ethusdt@bookTicker", venue.ws_base())).await;
+    assert!(eventually(|| venue.stats().slow_client_drops > 0).await);
+    assert!(eventually(|| venue.stats().connections_active == 1).await, "{:?}", venue.stats().clients);
+    assert_eq!(venue.stats().slow_clients.len(), 1);
+    stop_tx.send(()).unwrap();
+    let mut ws = reader.await.unwrap();
+    assert!(request(&mut ws, r#"{"method":"LIST_SUBSCRIPTIONS","id":1}"#).await["result"].is_array());
+    venue.shutdown().await;
 }

@@ -20,10 +20,14 @@
 //! `time`, `exchangeInfo`, `depth`, `trades`, `klines`.
 //!
 //! Not served (documented departures): partial depth (`@depth5` …), tickers,
-//! `@avgPrice`, `timeUnit=MICROSECOND`, `aggTrades`/`uiKlines`/ticker REST,
-//! trading and user data, klines in other time zones, the 5 messages/s
-//! incoming limit and 418 bans. A stream name the venue does not know is
-//! refused with HTTP 400 at connect, or error code 2 on `SUBSCRIBE`.
+//! `@avgPrice`, `aggTrades`/`uiKlines`/ticker REST, trading and user data,
+//! the 5 messages/s incoming limit and 418 bans. Refused rather than
+//! ignored: a stream name the venue does not know (HTTP 400 at connect,
+//! error code 2 on `SUBSCRIBE`), `timeUnit=MICROSECOND` (HTTP 400), klines
+//! in another `timeZone` (-1100). Unknown REST query parameters are ignored.
+//! A stall drops the frames of its duration (nothing is queued for later);
+//! the recent trades of the backfill are not served (live ids are a new
+//! series). A replay forwards the recording's own streams and derives none.
 
 mod batch;
 mod book;

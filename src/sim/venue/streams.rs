@@ -26,6 +26,9 @@ pub const INTERVALS: [Timeframe; 16] = [
     Timeframe::Mo1,
 ];
 
+/// A replay's table accepts clients' names up to this many streams.
+const MAX_OPEN_STREAMS: usize = 1 << 16;
+
 /// What a stream carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StreamKind {
@@ -147,7 +150,7 @@ impl StreamTable {
         if let Some(id) = self.read(|i| i.by_name.get(&canonical).copied()) {
             return Ok(id);
         }
-        if self.open {
+        if self.open && self.read(|i| i.names.len()) < MAX_OPEN_STREAMS {
             return Ok(self.register(&canonical));
         }
         Err(format!("unknown stream {name:?}"))

@@ -28,7 +28,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 /// Largest client message (method requests are tiny).
@@ -37,13 +37,64 @@ const MAX_CLIENT_MESSAGE: usize = 64 << 10;
 const MAX_PENDING_REPLIES: usize = 1024;
 /// Items the writer takes from its queue before it flushes.
 const DRAIN: usize = 256;
+/// How long a goodbye (close frame, flush) may take.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// "No limit" for timers that are off.
+const FOREVER: Duration = Duration::from_secs(86_400 * 365);
+/// A connection copies the frames it takes out of a batch when they are
+/// less than this share of it, so a sparse subscriber does not keep whole
+/// batches alive in its queue.
+const SPARSE: usize = 8;
+
+/// Why the writer woke up.
+enum Wake {
+    Stop(Interrupt),
+    ReaderDone(String),
+    StallChanged,
+    Ping,
+    Item(Option<Out>),
+}
+
+/// What ends a connection from the venue's side.
+enum Interrupt {
+    Shutdown,
+    Dropped,
+    Expired,
+    /// A write did not finish within the pong timeout.
+    Stuck,
+}
+
+/// Runs `f` unless the venue shuts down, drops connections, the
+/// connection's lifetime ends, or `limit` passes first.
+async fn guarded<T>(
+    f: impl std::future::Future<Output = T>,
+    shutdown: &mut watch::Receiver<bool>,
+    drops: &mut watch::Receiver<u64>,
+    expiry: std::pin::Pin<&mut tokio::time::Sleep>,
+    limit: Option<Duration>,
+) -> Result<T, Interrupt> {
+    tokio::select! {
+        biased;
+        _ = shutdown.changed() => Err(Interrupt::Shutdown),
+        _ = drops.changed() => Err(Interrupt::Dropped),
+        _ = expiry => Err(Interrupt::Expired),
+        _ = tokio::time::sleep(limit.unwrap_or(FOREVER)) => Err(Interrupt::Stuck),
+        r = f => Ok(r),
+    }
+}
+
+type Params = Query<HashMap<String, String>>;
 
 /// `/ws`: raw frames, streams added by `SUBSCRIBE`.
 pub async fn raw_bare(
     ws: WebSocketUpgrade,
+    Query(q): Params,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(sh): State<Arc<Shared>>,
 ) -> Response {
+    if let Some(r) = refuse_time_unit(&q) {
+        return r;
+    }
     upgrade(ws, peer, sh, Vec::new(), false, "/ws".into())
 }
 
@@ -51,20 +102,33 @@ pub async fn raw_bare(
 pub async fn raw_path(
     ws: WebSocketUpgrade,
     Path(streams): Path<String>,
+    Query(q): Params,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(sh): State<Arc<Shared>>,
 ) -> Response {
+    if let Some(r) = refuse_time_unit(&q) {
+        return r;
+    }
     let names = streams.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect();
     upgrade(ws, peer, sh, names, false, format!("/ws/{streams}"))
+}
+
+/// Times are milliseconds; asking for microseconds is refused rather than ignored.
+fn refuse_time_unit(q: &HashMap<String, String>) -> Option<Response> {
+    let u = q.get("timeUnit")?.to_ascii_uppercase();
+    (u != "MILLISECOND").then(|| refuse(&format!("Invalid request: timeUnit {u} is not supported by the sim venue")))
 }
 
 /// `/stream?streams=a/b`: combined frames.
 pub async fn combined(
     ws: WebSocketUpgrade,
-    Query(q): Query<HashMap<String, String>>,
+    Query(q): Params,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(sh): State<Arc<Shared>>,
 ) -> Response {
+    if let Some(r) = refuse_time_unit(&q) {
+        return r;
+    }
     let list = q.get("streams").cloned().unwrap_or_default();
     let names = list.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect();
     upgrade(ws, peer, sh, names, true, format!("/stream?streams={list}"))
@@ -169,7 +233,7 @@ async fn pump(mut rx: broadcast::Receiver<Arc<Batch>>, conn: Arc<Conn>, out: mps
     let cap = sh.cfg.ws_send_buffer;
     let stalled = sh.faults.stalled.subscribe();
     let mut next_seq: Option<u64> = None;
-    let mut reported_drops = 0u64;
+    let (mut reported_drops, mut lagged, mut reported_lag) = (0u64, 0u64, 0u64);
     loop {
         let batch = match rx.recv().await {
             Ok(b) => b,
@@ -180,7 +244,11 @@ async fn pump(mut rx: broadcast::Receiver<Arc<Batch>>, conn: Arc<Conn>, out: mps
             if batch.first_seq > expected {
                 let missed = batch.first_seq - expected;
                 Counters::add(&counters.lagged_messages, missed);
-                tracing::warn!("sim venue: a connection fell behind the hub and missed {missed} messages");
+                lagged += missed;
+                if lagged >= reported_lag.saturating_mul(2).max(1) {
+                    reported_lag = lagged;
+                    tracing::warn!("sim venue: {} fell behind the hub: {lagged} messages missed", conn.client.peer);
+                }
             }
         }
         next_seq = Some(batch.next_seq());
@@ -192,6 +260,10 @@ async fn pump(mut rx: broadcast::Receiver<Arc<Batch>>, conn: Arc<Conn>, out: mps
             let pick = |e: &super::batch::Entry| if s.combined { batch.combined(e) } else { batch.raw(e) };
             batch.entries.iter().filter(|e| s.has(e.stream)).map(pick).collect::<Vec<_>>()
         };
+        let taken: usize = frames.iter().map(Bytes::len).sum();
+        if taken * SPARSE < batch.buf.len() {
+            frames = copy_out(&frames, taken);
+        }
         if frames.is_empty() {
             continue;
         }
@@ -293,39 +365,66 @@ impl Writer {
         let mut ping = tokio::time::interval_at(Instant::now() + every, every);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let lifetime = (cfg.max_connection_secs > 0.0).then(|| Duration::from_secs_f64(cfg.max_connection_secs));
-        let expiry = tokio::time::sleep(lifetime.unwrap_or(Duration::from_secs(86_400 * 365)));
+        let expiry = tokio::time::sleep(lifetime.unwrap_or(FOREVER));
         tokio::pin!(expiry);
+        // A write that cannot finish in this time means the client stopped reading.
+        let stuck = (cfg.pong_timeout_secs > 0.0).then(|| Duration::from_secs_f64(cfg.pong_timeout_secs));
         if *shutdown.borrow_and_update() {
             return "the venue is shutting down".into();
         }
         loop {
             let stalled = *stalls.borrow_and_update();
-            let step = tokio::select! {
+            let wake = tokio::select! {
                 biased;
-                _ = shutdown.changed() => {
-                    self.server_shutdown().await;
-                    return "the venue shut down".into();
+                _ = shutdown.changed() => Wake::Stop(Interrupt::Shutdown),
+                _ = drops.changed() => Wake::Stop(Interrupt::Dropped),
+                r = &mut done => Wake::ReaderDone(r.unwrap_or_else(|_| "the reader ended".into())),
+                _ = &mut expiry => Wake::Stop(Interrupt::Expired),
+                _ = stalls.changed() => Wake::StallChanged,
+                _ = ping.tick(), if !stalled => Wake::Ping,
+                item = rx.recv(), if !stalled => Wake::Item(item),
+            };
+            let step = match wake {
+                Wake::Stop(i) => return self.interrupted(i).await,
+                Wake::ReaderDone(reason) => {
+                    // Sends tungstenite's answer to a client's close frame.
+                    let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.sink.flush()).await;
+                    return reason;
                 }
-                _ = drops.changed() => {
-                    Counters::inc(&sh.counters.faults.connections_dropped);
-                    tracing::debug!("sim venue fault: connection from {} dropped", self.conn.client.peer);
-                    return "dropped (fault injection)".into();
+                Wake::StallChanged => Ok(Ok(())),
+                Wake::Ping => guarded(self.ping(), &mut shutdown, &mut drops, expiry.as_mut(), stuck).await,
+                Wake::Item(None) => return "the queue closed".into(),
+                Wake::Item(Some(item)) => {
+                    guarded(self.write_all(item, &mut rx), &mut shutdown, &mut drops, expiry.as_mut(), stuck).await
                 }
-                r = &mut done => return r.unwrap_or_else(|_| "the reader ended".into()),
-                _ = &mut expiry => {
-                    let _ = self.close(1000, "connection lifetime reached").await;
-                    return "connection lifetime reached".into();
-                }
-                _ = stalls.changed() => Ok(()),
-                _ = ping.tick(), if !stalled => self.ping().await,
-                item = rx.recv(), if !stalled => match item {
-                    Some(item) => self.write_all(item, &mut rx).await,
-                    None => return "the queue closed".into(),
-                },
             };
             match step {
-                Ok(()) => {}
-                Err(e) => return e,
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return e,
+                Err(i) => return self.interrupted(i).await,
+            }
+        }
+    }
+
+    /// Ends the connection for `i`; returns why.
+    async fn interrupted(&mut self, i: Interrupt) -> String {
+        match i {
+            Interrupt::Shutdown => {
+                self.server_shutdown().await;
+                "the venue shut down".into()
+            }
+            Interrupt::Dropped => {
+                Counters::inc(&self.conn.sh.counters.faults.connections_dropped);
+                tracing::debug!("sim venue fault: connection from {} dropped", self.conn.client.peer);
+                "dropped (fault injection)".into()
+            }
+            Interrupt::Expired => {
+                self.close(1000, "connection lifetime reached").await;
+                "connection lifetime reached".into()
+            }
+            Interrupt::Stuck => {
+                tracing::warn!("sim venue: {} stopped reading; connection dropped", self.conn.client.peer);
+                "the client stopped reading".into()
             }
         }
     }
@@ -398,7 +497,7 @@ impl Writer {
         let timeout = self.conn.sh.cfg.pong_timeout_secs;
         if let Some(since) = self.unanswered_ping {
             if timeout > 0.0 && since.elapsed() > Duration::from_secs_f64(timeout) {
-                let _ = self.close(1008, "pong timeout").await;
+                self.close(1008, "pong timeout").await;
                 return Err("no pong in time".into());
             }
         }
@@ -414,13 +513,34 @@ impl Writer {
         let event = format!(r#"{{"e":"serverShutdown","E":{ms}}}"#);
         let frame =
             if self.conn.subs().combined { format!(r#"{{"stream":"!serverShutdown","data":{event}}}"#) } else { event };
-        let _ = self.sink.feed(Message::Text(frame.into())).await;
-        let _ = self.close(1001, "server shutdown").await;
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.sink.feed(Message::Text(frame.into()))).await;
+        self.close(1001, "server shutdown").await;
     }
 
-    async fn close(&mut self, code: u16, reason: &'static str) -> Result<(), axum::Error> {
-        self.sink.send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))).await
+    /// A close frame, unless the client does not even take that.
+    async fn close(&mut self, code: u16, reason: &'static str) {
+        let frame = Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }));
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.sink.send(frame)).await;
     }
+}
+
+/// The frames in one buffer of their own.
+fn copy_out(frames: &[Bytes], total: usize) -> Vec<Bytes> {
+    let mut buf = Vec::with_capacity(total);
+    let mut ends = Vec::with_capacity(frames.len());
+    for f in frames {
+        buf.extend_from_slice(f);
+        ends.push(buf.len());
+    }
+    let buf = Bytes::from(buf);
+    let mut start = 0;
+    ends.into_iter()
+        .map(|end| {
+            let b = buf.slice(start..end);
+            start = end;
+            b
+        })
+        .collect()
 }
 
 fn text(b: Bytes) -> Message {
