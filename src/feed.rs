@@ -6,8 +6,15 @@
 //!   frame per line, receive-time prefixes, cryptofeed logs, gzip, whole
 //!   pretty-printed documents) without knowing what the frames mean.
 //!
-//! Neither does network I/O nor reads a clock: receive times come from the
-//! recording, the live connection stamps its own.
+//! * [`connection`] keeps one combined-stream WebSocket alive (backoff with
+//!   jitter, stale watchdog, subscriptions by id, planned reconnects) and
+//!   stamps every frame on arrival.
+//! * [`rest`] is the REST client: instruments, klines backfill, server time
+//!   and clock offset, with request-weight throttling and retries.
+//! * [`sequence`] checks trade ids per symbol: duplicates dropped, gaps counted.
+//!
+//! The decoders and the sequencer are pure (no I/O, no clock); the network
+//! modules do the I/O and never wait on the engine.
 
 pub mod binance;
 pub mod connection;

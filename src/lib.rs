@@ -3,10 +3,13 @@
 //! A terminal live-trading workstation built around one deterministic engine.
 //!
 //! ```text
-//!  recorded file │ synthetic market (sim)
-//!        │ raw frames + receive stamp
+//!  venue (Binance, testnet, sim::venue on loopback)     recorded file │ synthetic generator
+//!    │ feed::rest: exchangeInfo, klines backfill, time       │
+//!    │ feed::connection: WebSocket, backoff, watchdog        │
+//!        │ raw frames + receive stamp (mono + wall ns)
 //!        ▼
 //!  feed::binance::decode   pure: bytes → MarketEvent, fixed-point, bad input counted
+//!  feed::sequence          trade ids: duplicates dropped, gaps counted
 //!        │ bounded channel (drops counted when live)
 //!        ▼
 //!  engine  one thread, Clock from the events, sequence numbers
@@ -23,7 +26,9 @@
 //!
 //! The core (`domain`, `aggregate`, `indicators`, `strategy`, `risk`,
 //! `route`, `portfolio`, `engine`) does no I/O and imports no tokio: the
-//! commands in `cmd` wire it to files, the synthetic market and the terminal.
+//! commands in `cmd` wire it to venues, files, the synthetic market and the
+//! terminal. `sim::venue` is a Binance-compatible exchange on loopback, so
+//! the default run and the tests use the same network code as production.
 
 pub mod aggregate;
 pub mod cli;
