@@ -4,6 +4,7 @@
 //! Nothing here does I/O or reads a clock; every other module speaks in these types.
 
 pub mod candle;
+pub mod feed_status;
 pub mod fixed;
 pub mod instrument;
 pub mod market;

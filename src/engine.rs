@@ -82,7 +82,7 @@ pub struct Engine {
     last_seq: u64,
     clock_offset_ms: Option<i64>,
     /// Latest figures per feed connection, for the snapshot.
-    feeds: Vec<crate::feed::connection::ConnStatsSnapshot>,
+    feeds: Vec<crate::domain::feed_status::ConnStatsSnapshot>,
 }
 
 impl Engine {
@@ -508,7 +508,7 @@ impl Engine {
         self.clock_offset_ms
     }
     /// Latest figures of each feed connection.
-    pub fn feeds(&self) -> &[crate::feed::connection::ConnStatsSnapshot] {
+    pub fn feeds(&self) -> &[crate::domain::feed_status::ConnStatsSnapshot] {
         &self.feeds
     }
     /// Whether an instrument's feed is marked stale.

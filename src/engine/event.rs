@@ -57,7 +57,7 @@ pub enum EventKind {
     Backfill(Vec<Candle>),
     /// Figures of a feed connection, sent about once a second so the
     /// snapshot carries them; informational, never a decision input.
-    FeedStats(Box<crate::feed::connection::ConnStatsSnapshot>),
+    FeedStats(Box<crate::domain::feed_status::ConnStatsSnapshot>),
 }
 
 /// Instructions from outside the strategies (keyboard, signals, the runner).

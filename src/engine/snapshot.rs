@@ -52,7 +52,7 @@ pub struct Snapshot {
     /// Venue clock minus ours, when estimated.
     pub clock_offset_ms: Option<i64>,
     /// Per feed connection: state, messages/s, bytes/s, reconnects, last-frame age...
-    pub feeds: Vec<crate::feed::connection::ConnStatsSnapshot>,
+    pub feeds: Vec<crate::domain::feed_status::ConnStatsSnapshot>,
     /// Symbols whose feed is stale.
     pub stale: Vec<String>,
 }
