@@ -200,7 +200,7 @@ impl Aggregator {
     }
 
     /// Closed candles kept for charts, oldest first (at most `history`).
-    pub fn history(&self, i: InstrumentId, tf: Timeframe) -> impl Iterator<Item = &Candle> {
+    pub fn history(&self, i: InstrumentId, tf: Timeframe) -> impl DoubleEndedIterator<Item = &Candle> {
         match self.locate(i, tf).and_then(|(sym, slot)| sym.candles.history.get(slot)) {
             Some(h) => h.iter(),
             None => History::empty_iter(),

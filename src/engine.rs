@@ -528,4 +528,9 @@ impl Engine {
     pub fn book(&self, id: InstrumentId) -> Option<BookTicker> {
         self.market.get(id.index()).and_then(|m| m.book)
     }
+
+    /// Last trade price of an instrument.
+    pub fn last_price(&self, id: InstrumentId) -> Option<Price> {
+        self.market.get(id.index()).and_then(|m| m.last_trade)
+    }
 }

@@ -44,3 +44,4 @@ pub mod route;
 pub mod sim;
 pub mod strategy;
 pub mod telemetry;
+pub mod ui;

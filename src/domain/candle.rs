@@ -7,9 +7,10 @@ use std::str::FromStr;
 
 /// A candle interval. Bucket boundaries are aligned to the Unix epoch in UTC,
 /// as Binance aligns its klines (weeks start on Monday).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Timeframe {
     S1,
+    #[default]
     M1,
     M3,
     M5,

@@ -5,7 +5,7 @@ use super::{Engine, EngineCounters};
 use serde::Serialize;
 
 /// One position, decimals as exact strings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct PositionView {
     pub symbol: String,
     pub qty: String,
@@ -17,7 +17,7 @@ pub struct PositionView {
 }
 
 /// Totals in quote money, exact strings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct PnlView {
     pub realized: String,
     pub unrealized: String,
@@ -40,7 +40,7 @@ pub struct OrderCounts {
     pub open: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Snapshot {
     pub now_ms: i64,
     pub counters: EngineCounters,
