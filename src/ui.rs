@@ -14,6 +14,7 @@
 
 pub mod action;
 pub mod app;
+pub mod format;
 pub mod keymap;
 pub mod layout;
 pub mod log_layer;

@@ -321,3 +321,29 @@ pub fn logs() -> Vec<LogLine> {
         l(5, Level::INFO, "tickdesk::route", "order 41 accepted: BUY 0.01000 BTCUSDT LIMIT 96850.00"),
     ]
 }
+
+/// Draws with ratatui's `TestBackend` at `width`×`height` and returns the
+/// screen as text, one line per row (what the snapshot tests compare).
+pub fn draw(width: u16, height: u16, f: impl FnOnce(ratatui::layout::Rect, &mut ratatui::buffer::Buffer)) -> String {
+    let backend = ratatui::backend::TestBackend::new(width, height);
+    let Ok(mut term) = ratatui::Terminal::new(backend) else { return String::new() };
+    let mut f = Some(f);
+    let _ = term.draw(|frame| {
+        let area = frame.area();
+        if let Some(f) = f.take() {
+            f(area, frame.buffer_mut());
+        }
+    });
+    term.backend().to_string()
+}
+
+/// A pane context over the sample screen with the dark theme.
+pub fn with_ctx<R>(state: &super::state::UiState, f: impl FnOnce(&super::panes::PaneCtx<'_>) -> R) -> R {
+    let data = screen();
+    let theme = super::theme::Theme::dark();
+    let logs = logs();
+    let render = render_latency();
+    let ctx =
+        super::panes::PaneCtx { data: &data, state, theme: &theme, logs: &logs, logs_dropped: 0, render: &render };
+    f(&ctx)
+}
