@@ -14,6 +14,7 @@ pub mod strategies;
 pub mod ticket;
 pub mod watchlist;
 
+use crate::ui::action::Action;
 use crate::ui::log_layer::LogLine;
 use crate::ui::model::{ScreenData, StageLatency};
 use crate::ui::state::{Pane, UiState};
@@ -32,6 +33,8 @@ pub struct PaneCtx<'a> {
     pub logs_dropped: u64,
     /// Frame render time, measured by the UI thread (a stage of its own).
     pub render: &'a StageLatency,
+    /// Every action with the keys bound to it (`q, ctrl-c`), for the help overlay.
+    pub bindings: &'a [(Action, String)],
 }
 
 impl PaneCtx<'_> {

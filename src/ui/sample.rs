@@ -347,3 +347,35 @@ pub fn with_ctx<R>(state: &super::state::UiState, f: impl FnOnce(&super::panes::
         super::panes::PaneCtx { data: &data, state, theme: &theme, logs: &logs, logs_dropped: 0, render: &render };
     f(&ctx)
 }
+
+/// The default bindings as the help overlay lists them.
+pub fn bindings() -> Vec<(super::action::Action, String)> {
+    use super::action::Action as A;
+    let keys = |a: A| match a {
+        A::Quit => "q, ctrl-c",
+        A::Help => "?",
+        A::Close => "esc",
+        A::Confirm => "enter",
+        A::FocusNext => "tab",
+        A::FocusPrev => "shift-tab",
+        A::Up => "up, k",
+        A::Down => "down, j",
+        A::Left => "left, h",
+        A::Right => "right, l",
+        A::ZoomIn => "+, =",
+        A::ZoomOut => "-",
+        A::NextTimeframe => "t",
+        A::SymbolSearch => "/",
+        A::Buy => "b",
+        A::Sell => "s",
+        A::CancelSelected => "c",
+        A::CancelAll => "x",
+        A::KillSwitch => "K",
+        A::NextStage => "L",
+        A::NextTheme => "T",
+        A::LogLevel => "v",
+        A::TogglePause => "p",
+        A::ToggleOverlays => "o",
+    };
+    A::ALL.iter().map(|&a| (a, keys(a).to_string())).collect()
+}
