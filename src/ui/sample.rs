@@ -343,8 +343,16 @@ pub fn with_ctx<R>(state: &super::state::UiState, f: impl FnOnce(&super::panes::
     let theme = super::theme::Theme::dark();
     let logs = logs();
     let render = render_latency();
-    let ctx =
-        super::panes::PaneCtx { data: &data, state, theme: &theme, logs: &logs, logs_dropped: 0, render: &render };
+    let bindings = bindings();
+    let ctx = super::panes::PaneCtx {
+        data: &data,
+        state,
+        theme: &theme,
+        logs: &logs,
+        logs_dropped: 0,
+        render: &render,
+        bindings: &bindings,
+    };
     f(&ctx)
 }
 
