@@ -5,12 +5,74 @@ use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
 #[command(name = "tickdesk", version, about = "A terminal live-trading workstation", long_about = None)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// Configuration file layered over the built-in defaults.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Without a subcommand: the terminal workstation.
+    #[command(flatten)]
+    pub ui: UiArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// The workstation's options (no subcommand): where data comes from and how it looks.
+#[derive(Debug, Args, Default, Clone)]
+pub struct UiArgs {
+    /// Where market data comes from: `sim` (built-in venue on loopback, the default),
+    /// `binance`, `binance-testnet`, or `synthetic` (the generator without network).
+    #[arg(long)]
+    pub venue: Option<String>,
+    /// Symbols to stream, comma-separated (`btcusdt,ethusdt`).
+    #[arg(long, value_delimiter = ',')]
+    pub symbols: Vec<String>,
+    /// WebSocket base of any Binance-compatible venue.
+    #[arg(long, value_name = "URL")]
+    pub ws_url: Option<String>,
+    /// REST base of any Binance-compatible venue.
+    #[arg(long, value_name = "URL")]
+    pub rest_url: Option<String>,
+    /// Also subscribe to the diff-depth stream, for the depth ladder.
+    #[arg(long)]
+    pub depth: bool,
+    /// Replay a recorded file through the workstation instead of a venue.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// exchangeInfo that defines the instruments of `--input`.
+    #[arg(long, value_name = "FILE")]
+    pub exchange_info: Option<PathBuf>,
+    /// `realtime`, `max`, or a multiple of real time (replays and the synthetic market).
+    #[arg(long)]
+    pub speed: Option<String>,
+    /// Seed of the synthetic market.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Colour theme (`dark`, `light`, `high-contrast`, or a file's name in a themes folder).
+    #[arg(long)]
+    pub theme: Option<String>,
+    /// Frames per second at most (default from `ui.fps`).
+    #[arg(long)]
+    pub fps: Option<u32>,
+}
+
+impl UiArgs {
+    /// The same source as a headless run would open.
+    pub fn source(&self) -> HeadlessArgs {
+        HeadlessArgs {
+            input: self.input.clone(),
+            exchange_info: self.exchange_info.clone(),
+            seed: self.seed,
+            speed: self.speed.clone(),
+            venue: self.venue.clone(),
+            symbols: self.symbols.clone(),
+            ws_url: self.ws_url.clone(),
+            rest_url: self.rest_url.clone(),
+            depth: self.depth,
+            status_interval: Some(0),
+            ..HeadlessArgs::default()
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,11 +4,13 @@
 pub mod bench;
 pub mod bench_ingest;
 pub mod candles_csv;
+pub mod front;
 pub mod headless;
 pub mod live;
 pub mod sim_exchange;
 pub mod source;
 pub mod summary;
+pub mod tui;
 pub mod venue;
 
 /// Exit code for a configuration or usage error.

@@ -132,7 +132,10 @@ impl Engine {
             }
             self.last_seq = ev.seq;
         }
-        self.latency.record_span(Stage::Decode, ev.stamp.recv_mono_ns, ev.stamp.decoded_mono_ns);
+        if ev.stamp.recv_mono_ns != 0 {
+            // Commands and feed figures carry no receive stamp: nothing was decoded.
+            self.latency.record_span(Stage::Decode, ev.stamp.recv_mono_ns, ev.stamp.decoded_mono_ns);
+        }
         match &ev.kind {
             EventKind::Market(m) => {
                 let t_in = (self.mono)();

@@ -16,13 +16,21 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG as u8);
         }
     };
-    let command = cli.command.unwrap_or(Command::Headless(HeadlessArgs::default()));
-    let _logs = match tickdesk::telemetry::logging::init(std::path::Path::new(&cfg.log.dir), &cfg.log.level, true) {
+    // The workstation owns the terminal: its logs go to the file and the log pane, never to stderr.
+    let on_screen = cli.command.is_none();
+    let _logs = match tickdesk::telemetry::logging::init(std::path::Path::new(&cfg.log.dir), &cfg.log.level, !on_screen)
+    {
         Ok(g) => Some(g),
         Err(e) => {
             eprintln!("warning: logging disabled: {e}");
             None
         }
+    };
+    let Some(command) = cli.command else {
+        return match cmd::tui::run(&cfg, &cli.ui) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        };
     };
     match command {
         Command::Headless(args) => headless(&cfg, &args),

@@ -3,6 +3,7 @@
 
 use super::RunError;
 use super::candles_csv::CandleCsv;
+use super::front::{FrontEnd, ScreenFeed};
 use super::live::{self, Live};
 use super::source::{EventSink, FrameDecoder, SourceOutcome, run_file, run_synthetic};
 use super::summary::Summary;
@@ -28,16 +29,27 @@ enum Source {
 
 /// Runs to the end of the input, the duration, or a signal, and returns the summary.
 pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError> {
+    run_with(cfg, args, None).await
+}
+
+/// A run that lasts as long as its screen: the workstation never ends on its own.
+const FRONT_END_DURATION: &str = "36500d";
+
+/// Like [`run`], with a front end attached: the engine thread publishes
+/// screens for it, it may send commands, and it stops the run.
+pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>) -> Result<Summary, RunError> {
     use RunError::{Config as Bad, Runtime};
     let mut cfg = cfg.clone();
     if let Some(seed) = args.seed {
         cfg.synthetic.seed = seed;
     }
-    let duration_ms = parse_duration_ms(args.duration.as_deref().unwrap_or(&cfg.headless.duration))
+    let default_duration = if front.is_some() { FRONT_END_DURATION } else { cfg.headless.duration.as_str() };
+    let duration_ms = parse_duration_ms(args.duration.as_deref().unwrap_or(default_duration))
         .map_err(|e| Bad(format!("--duration: {e}")))?;
     let speed: Speed =
         args.speed.as_deref().unwrap_or(&cfg.headless.speed).parse().map_err(|e| Bad(format!("--speed: {e}")))?;
-    let status_every = args.status_interval.unwrap_or(cfg.headless.status_interval_secs);
+    let status_every =
+        if front.is_some() { 0 } else { args.status_interval.unwrap_or(cfg.headless.status_interval_secs) };
     let venue: VenueChoice =
         args.venue.as_deref().unwrap_or("sim").parse().map_err(|e| Bad(format!("--venue: {e}")))?;
 
@@ -93,13 +105,21 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
         Source::Live(_) => true,
     };
     let mut sink = EventSink::new(tx, cfg.engine.batch_size, lossy);
-    let stop = Arc::new(AtomicBool::new(false));
+    let (stop, screen) = match front {
+        Some(f) => {
+            // Commands go in out of band, as feed figures do; the engine orders them by arrival.
+            let _ = f.commands.send(sink.side_channel());
+            (f.stop, Some(f.screen))
+        }
+        None => (Arc::new(AtomicBool::new(false)), None),
+    };
 
     let (snap_tx, snap_rx) = watch::channel(Arc::new(engine.snapshot()));
     let started = Instant::now();
+    let handle = tokio::runtime::Handle::current();
     let engine_thread = std::thread::Builder::new()
         .name("engine".into())
-        .spawn(move || drive(engine, rx, csv.take(), snap_tx))
+        .spawn(move || drive(engine, rx, csv.take(), snap_tx, screen, &handle))
         .map_err(|e| Runtime(format!("cannot start the engine thread: {e}")))?;
     let signals = tokio::spawn(wait_for_signal(stop.clone()));
 
@@ -222,21 +242,63 @@ async fn wait_live(
 type StatusExtra = Arc<dyn Fn() -> String + Send + Sync>;
 
 /// The engine thread: consume batches in order, publish snapshots a few
-/// times a second, write candles, and close everything at the end.
+/// times a second (and screens at the front end's frame rate), write
+/// candles, and close everything at the end.
+///
+/// Publishing happens between batches. When the channel runs dry with
+/// changes not yet shown, the thread waits only until the next screen is
+/// due, so the last state of a quiet market still reaches the screen.
 fn drive(
     mut engine: Engine,
     mut rx: mpsc::Receiver<Vec<Event>>,
     mut csv: Option<CandleCsv>,
     snap_tx: watch::Sender<Arc<Snapshot>>,
+    mut screen: Option<ScreenFeed>,
+    handle: &tokio::runtime::Handle,
 ) -> (Engine, std::io::Result<u64>) {
     let mut io: std::io::Result<()> = Ok(());
     let mut last_pub = Instant::now();
-    while let Some(batch) = rx.blocking_recv() {
+    let mut dirty = true;
+    loop {
+        let batch = match rx.try_recv() {
+            Ok(b) => b,
+            Err(mpsc::error::TryRecvError::Disconnected) => break,
+            Err(mpsc::error::TryRecvError::Empty) => {
+                let wait = match screen.as_mut() {
+                    Some(s) if dirty => {
+                        if s.publish_if_due(&engine) {
+                            dirty = false;
+                            None
+                        } else {
+                            Some(s.until_due())
+                        }
+                    }
+                    _ => None,
+                };
+                let next = match wait {
+                    Some(d) => match handle.block_on(async { tokio::time::timeout(d, rx.recv()).await }) {
+                        Ok(b) => b,
+                        Err(_) => continue,
+                    },
+                    None => rx.blocking_recv(),
+                };
+                match next {
+                    Some(b) => b,
+                    None => break,
+                }
+            }
+        };
         for ev in &batch {
             engine.process(ev);
         }
+        dirty = true;
         if let Some(w) = csv.as_mut() {
             write_candles(&mut engine, w, &mut io);
+        }
+        if let Some(s) = screen.as_mut() {
+            if s.publish_if_due(&engine) {
+                dirty = false;
+            }
         }
         if last_pub.elapsed() >= Duration::from_millis(200) {
             snap_tx.send_replace(Arc::new(engine.snapshot()));
@@ -251,6 +313,9 @@ fn drive(
         }
         None => io.map(|()| 0),
     };
+    if let Some(s) = screen.as_mut() {
+        s.publish(&engine);
+    }
     snap_tx.send_replace(Arc::new(engine.snapshot()));
     (engine, rows)
 }

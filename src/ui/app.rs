@@ -1,1 +1,313 @@
-//! (lands with the run loop)
+//! The UI's behaviour: keys and clicks become [`Action`]s, actions change the
+//! [`UiState`] or become engine [`Command`]s. No drawing and no terminal I/O
+//! here, so every path is testable with synthetic key events.
+
+use crate::domain::{OrderId, StrategyId};
+use crate::engine::{Command, Event, EventKind};
+use crate::ui::action::Action;
+use crate::ui::keymap::KeyMap;
+use crate::ui::layout::ScreenLayout;
+use crate::ui::model::{ScreenData, ViewRequest};
+use crate::ui::state::{CHART_TIMEFRAMES, Modal, Pane, UiState, ZOOM_WIDTHS};
+use crate::ui::theme::Theme;
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+/// Candles the chart needs beyond what it shows, for indicator warm-up.
+const WARMUP_CANDLES: usize = 60;
+
+pub struct App {
+    pub state: UiState,
+    pub keymap: KeyMap,
+    pub themes: Vec<Theme>,
+    pub theme: Theme,
+    pub screen: Arc<ScreenData>,
+    /// Where commands go (the engine's channel); `None` until the run is up.
+    pub commands: Option<mpsc::Sender<Vec<Event>>>,
+    /// Commands refused because the engine's channel was full.
+    pub commands_dropped: u64,
+    pub request: Arc<Mutex<ViewRequest>>,
+    /// The layout of the last frame, for mouse clicks and focus.
+    pub layout: ScreenLayout,
+    /// Default of the kill-switch confirmation's flatten choice.
+    pub flatten_on_kill: bool,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(keymap: KeyMap, themes: Vec<Theme>, theme: Theme, request: Arc<Mutex<ViewRequest>>) -> Self {
+        Self {
+            state: UiState::default(),
+            keymap,
+            themes,
+            theme,
+            screen: Arc::new(ScreenData::default()),
+            commands: None,
+            commands_dropped: 0,
+            request,
+            layout: ScreenLayout::default(),
+            flatten_on_kill: false,
+            quit: false,
+        }
+    }
+
+    /// A terminal event: keys, clicks; resizes need nothing (the next frame lays out again).
+    pub fn on_event(&mut self, ev: &TermEvent) {
+        match ev {
+            TermEvent::Key(k) if k.kind != KeyEventKind::Release => self.on_key(k),
+            TermEvent::Mouse(m) => self.on_mouse(m),
+            _ => {}
+        }
+        self.sync_request();
+    }
+
+    pub fn on_key(&mut self, key: &KeyEvent) {
+        match self.state.modal.take() {
+            None => {
+                if let Some(a) = self.keymap.action(key) {
+                    self.apply(a);
+                }
+            }
+            Some(modal) => self.state.modal = self.on_modal_key(modal, key),
+        }
+    }
+
+    /// Keys while an overlay is open; returns the overlay to keep, if any.
+    fn on_modal_key(&mut self, modal: Modal, key: &KeyEvent) -> Option<Modal> {
+        let action = self.keymap.action(key);
+        match modal {
+            Modal::Help => match action {
+                Some(Action::Quit) => {
+                    self.quit = true;
+                    None
+                }
+                Some(Action::Close | Action::Help | Action::Confirm) => None,
+                _ => Some(Modal::Help),
+            },
+            Modal::Search { mut query, mut selected } => {
+                match key.code {
+                    KeyCode::Esc => return None,
+                    KeyCode::Enter => {
+                        if let Some(i) = self.search_hits(&query).get(selected) {
+                            self.select_symbol(*i);
+                        }
+                        return None;
+                    }
+                    KeyCode::Backspace => {
+                        query.pop();
+                        selected = 0;
+                    }
+                    KeyCode::Up => selected = selected.saturating_sub(1),
+                    KeyCode::Down => selected = (selected + 1).min(self.search_hits(&query).len().saturating_sub(1)),
+                    KeyCode::Char(c) if !c.is_control() => {
+                        query.push(c);
+                        selected = 0;
+                    }
+                    _ => {}
+                }
+                Some(Modal::Search { query, selected })
+            }
+            Modal::ConfirmKill { flatten } => match key.code {
+                KeyCode::Esc => None,
+                KeyCode::Char('f' | 'F') => Some(Modal::ConfirmKill { flatten: !flatten }),
+                KeyCode::Enter | KeyCode::Char('y' | 'Y') => {
+                    self.send(Command::KillSwitch { flatten });
+                    self.state.notice = Some(format!("kill switch sent{}", if flatten { " (flatten)" } else { "" }));
+                    None
+                }
+                _ => Some(Modal::ConfirmKill { flatten }),
+            },
+            Modal::ConfirmCancelAll => match key.code {
+                KeyCode::Enter | KeyCode::Char('y' | 'Y') => {
+                    self.send(Command::CancelAll);
+                    self.state.notice = Some("cancel all sent".into());
+                    None
+                }
+                KeyCode::Esc | KeyCode::Char('n' | 'N') => None,
+                _ => Some(Modal::ConfirmCancelAll),
+            },
+            Modal::Ticket(t) => self.on_ticket_key(t, key),
+        }
+    }
+
+    fn on_ticket_key(&mut self, ticket: Box<crate::ui::ticket::Ticket>, key: &KeyEvent) -> Option<Modal> {
+        let _ = key;
+        Some(Modal::Ticket(ticket))
+    }
+
+    /// Symbols whose name contains the query (any case), as watchlist indices.
+    pub fn search_hits(&self, query: &str) -> Vec<usize> {
+        let q = query.to_ascii_uppercase();
+        self.screen.symbols.iter().enumerate().filter(|(_, s)| s.symbol.contains(&q)).map(|(i, _)| i).collect()
+    }
+
+    fn select_symbol(&mut self, i: usize) {
+        if i != self.state.symbol {
+            self.state.symbol = i;
+            self.state.scroll = 0;
+        }
+    }
+
+    pub fn apply(&mut self, action: Action) {
+        let scroll_step = self.scroll_step();
+        let s = &mut self.state;
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => s.modal = Some(Modal::Help),
+            Action::Close => s.notice = None,
+            Action::Confirm => {}
+            Action::FocusNext => self.cycle_focus(1),
+            Action::FocusPrev => self.cycle_focus(-1),
+            Action::Up => self.move_row(-1),
+            Action::Down => self.move_row(1),
+            Action::Left => s.scroll = s.scroll.saturating_add(scroll_step),
+            Action::Right => s.scroll = s.scroll.saturating_sub(scroll_step),
+            Action::ZoomIn => s.zoom = (s.zoom + 1).min(ZOOM_WIDTHS.len() - 1),
+            Action::ZoomOut => s.zoom = s.zoom.saturating_sub(1),
+            Action::NextTimeframe => {
+                let i = CHART_TIMEFRAMES.iter().position(|t| *t == s.timeframe).map_or(0, |i| i + 1);
+                s.timeframe = CHART_TIMEFRAMES[i % CHART_TIMEFRAMES.len()];
+                s.scroll = 0;
+            }
+            Action::SymbolSearch => s.modal = Some(Modal::Search { query: String::new(), selected: 0 }),
+            Action::Buy | Action::Sell => self.open_ticket(action == Action::Buy),
+            Action::CancelSelected => self.cancel_selected(),
+            Action::CancelAll => s.modal = Some(Modal::ConfirmCancelAll),
+            Action::KillSwitch => s.modal = Some(Modal::ConfirmKill { flatten: self.flatten_on_kill }),
+            Action::NextStage => s.stage = (s.stage + 1) % (self.screen.latency.len() + 1).max(1),
+            Action::NextTheme => self.next_theme(),
+            Action::LogLevel => s.log_filter = s.log_filter.next(),
+            Action::TogglePause => self.toggle_pause(),
+            Action::ToggleOverlays => s.overlays = !s.overlays,
+        }
+    }
+
+    fn scroll_step(&self) -> usize {
+        let w = self.layout.area(Pane::Chart).map_or(40, |r| usize::from(r.width));
+        (w / usize::from(self.state.candle_width() + 1) / 4).max(1)
+    }
+
+    fn cycle_focus(&mut self, dir: isize) {
+        let visible: Vec<Pane> = Pane::ALL.into_iter().filter(|p| self.layout.is_visible(*p)).collect();
+        if visible.is_empty() {
+            return;
+        }
+        let n = visible.len() as isize;
+        let at = visible.iter().position(|p| *p == self.state.focus).map_or(-1, |i| i as isize);
+        let next = if at < 0 { 0 } else { (at + dir).rem_euclid(n) };
+        self.state.focus = visible[next as usize];
+    }
+
+    fn move_row(&mut self, d: isize) {
+        let step =
+            |v: usize, len: usize| -> usize { if len == 0 { 0 } else { v.saturating_add_signed(d).min(len - 1) } };
+        let sc = &self.screen;
+        let s = &mut self.state;
+        match s.focus {
+            Pane::Watchlist | Pane::Chart | Pane::Book => {
+                let i = step(s.symbol, sc.symbols.len());
+                if i != s.symbol {
+                    s.symbol = i;
+                    s.scroll = 0;
+                }
+            }
+            Pane::Orders => s.order_row = step(s.order_row, sc.orders.len()),
+            Pane::Positions => s.position_row = step(s.position_row, sc.core.positions.len()),
+            Pane::Strategies => s.strategy_row = step(s.strategy_row, sc.strategies.len()),
+            Pane::Latency => s.stage = step(s.stage, sc.latency.len() + 1),
+            Pane::Pnl | Pane::Log => {}
+        }
+    }
+
+    fn open_ticket(&mut self, buy: bool) {
+        let Some(sym) = self.screen.symbols.get(self.state.symbol) else {
+            self.state.notice = Some("no symbol to trade yet".into());
+            return;
+        };
+        let _ = (buy, sym);
+        self.state.modal = Some(Modal::Ticket(Box::default()));
+    }
+
+    fn cancel_selected(&mut self) {
+        match self.screen.orders.get(self.state.order_row) {
+            Some(o) => {
+                let id = o.id;
+                self.send(Command::Cancel(OrderId(id)));
+                self.state.notice = Some(format!("cancel sent for order {id}"));
+            }
+            None => self.state.notice = Some("no open order selected".into()),
+        }
+    }
+
+    fn toggle_pause(&mut self) {
+        let Some(st) = self.screen.strategies.get(self.state.strategy_row) else {
+            self.state.notice = Some("no strategy selected".into());
+            return;
+        };
+        let (id, paused, name) = (StrategyId(st.id), st.paused, st.name.clone());
+        self.send(if paused { Command::ResumeStrategy(id) } else { Command::PauseStrategy(id) });
+        self.state.notice = Some(format!("{} {name}", if paused { "resuming" } else { "pausing" }));
+    }
+
+    fn next_theme(&mut self) {
+        if self.themes.is_empty() {
+            return;
+        }
+        let i = self.themes.iter().position(|t| t.name == self.theme.name).map_or(0, |i| i + 1);
+        self.theme = self.themes[i % self.themes.len()].clone();
+        self.state.notice = Some(format!("theme {}", self.theme.name));
+    }
+
+    /// Sends a command to the engine, stamped with the engine's latest time;
+    /// never waits (a full channel refuses it, counted and shown).
+    pub fn send(&mut self, command: Command) {
+        let ev = Event {
+            seq: 0,
+            stamp: Default::default(),
+            kind: EventKind::Command { time_ms: self.screen.core.now_ms, command },
+        };
+        let sent = self.commands.as_ref().is_some_and(|tx| tx.try_send(vec![ev]).is_ok());
+        if !sent {
+            self.commands_dropped += 1;
+            self.state.notice = Some("engine busy or not started: command not sent".into());
+        }
+    }
+
+    fn on_mouse(&mut self, m: &MouseEvent) {
+        if m.kind != MouseEventKind::Down(MouseButton::Left) {
+            if matches!(m.kind, MouseEventKind::ScrollUp) {
+                self.apply(Action::Up);
+            } else if matches!(m.kind, MouseEventKind::ScrollDown) {
+                self.apply(Action::Down);
+            }
+            return;
+        }
+        if self.state.modal.is_some() {
+            return;
+        }
+        let Some(pane) = self.layout.pane_at(m.column, m.row) else { return };
+        self.state.focus = pane;
+        if let (Pane::Watchlist, Some(area)) = (pane, self.layout.area(pane)) {
+            // Border, then the header row, then one row per symbol.
+            let row = usize::from(m.row.saturating_sub(area.y + 2));
+            if m.row >= area.y + 2 && row < self.screen.symbols.len() {
+                self.select_symbol(row);
+            }
+        }
+    }
+
+    /// Tells the engine thread which chart to build.
+    pub fn sync_request(&mut self) {
+        let width = self.layout.area(Pane::Chart).map_or(200, |r| usize::from(r.width));
+        let per = usize::from(self.state.candle_width()) + 1;
+        let want = ViewRequest {
+            symbol: self.state.symbol,
+            timeframe: self.state.timeframe,
+            candles: width / per.max(1) + self.state.scroll + WARMUP_CANDLES,
+        };
+        if let Ok(mut r) = self.request.lock() {
+            *r = want;
+        }
+    }
+}

@@ -1,1 +1,40 @@
-//! (lands with the run loop)
+//! Draws the whole screen: status bar, the panes the layout keeps, then the
+//! open overlay on top.
+
+use crate::ui::layout::{self, ScreenLayout};
+use crate::ui::panes::{self, PaneCtx};
+use crate::ui::state::{Modal, Pane};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+/// Draws everything into `buf` over `area` and returns the layout used
+/// (the app maps mouse clicks through it).
+pub fn draw(area: Rect, buf: &mut Buffer, ctx: &PaneCtx<'_>) -> ScreenLayout {
+    let layout = layout::compute(area, ctx.data.symbols.len());
+    buf.set_style(area, Style::default().bg(ctx.theme.background).fg(ctx.theme.text));
+    panes::status::render(layout.status, buf, ctx);
+    for &(pane, rect) in &layout.panes {
+        draw_pane(pane, rect, buf, ctx);
+    }
+    match &ctx.state.modal {
+        Some(Modal::Help) => panes::help::render(area, buf, ctx),
+        Some(_) => panes::ticket::render(area, buf, ctx),
+        None => {}
+    }
+    layout
+}
+
+fn draw_pane(pane: Pane, area: Rect, buf: &mut Buffer, ctx: &PaneCtx<'_>) {
+    match pane {
+        Pane::Watchlist => panes::watchlist::render(area, buf, ctx),
+        Pane::Chart => panes::chart::render(area, buf, ctx),
+        Pane::Book => panes::book::render(area, buf, ctx),
+        Pane::Positions => panes::positions::render(area, buf, ctx),
+        Pane::Orders => panes::orders::render(area, buf, ctx),
+        Pane::Strategies => panes::strategies::render(area, buf, ctx),
+        Pane::Pnl => panes::pnl::render(area, buf, ctx),
+        Pane::Latency => panes::latency::render(area, buf, ctx),
+        Pane::Log => panes::log::render(area, buf, ctx),
+    }
+}

@@ -246,21 +246,31 @@ fn pnl(engine: &Engine) -> PnlNumbers {
     PnlNumbers { realized, unrealized, fees, total: realized + unrealized - fees, equity: p.equity() }
 }
 
-/// Stats and log-scale buckets (powers of two of nanoseconds) per stage.
+/// Stats and log-scale buckets per stage.
 pub fn latency(h: &LatencyHistograms) -> Vec<StageLatency> {
-    Stage::ALL
-        .iter()
-        .map(|&s| {
-            let hist = h.histogram(s);
-            let mut buckets = Vec::new();
-            if !hist.is_empty() {
-                for v in hist.iter_log(1, 2.0) {
-                    buckets.push((v.value_iterated_to(), v.count_since_last_iteration()));
-                }
-            }
-            StageLatency { name: s.as_str(), stats: h.stats(s), buckets }
-        })
-        .collect()
+    Stage::ALL.iter().map(|&s| stage_latency(s.as_str(), h.histogram(s))).collect()
+}
+
+/// Percentiles and log-scale buckets (powers of two of nanoseconds) of one histogram.
+pub fn stage_latency(name: &'static str, hist: &hdrhistogram::Histogram<u64>) -> StageLatency {
+    let mut buckets = Vec::new();
+    let stats = if hist.is_empty() {
+        crate::telemetry::LatencyStats::default()
+    } else {
+        for v in hist.iter_log(1, 2.0) {
+            buckets.push((v.value_iterated_to(), v.count_since_last_iteration()));
+        }
+        crate::telemetry::LatencyStats {
+            count: hist.len(),
+            p50: hist.value_at_quantile(0.50),
+            p90: hist.value_at_quantile(0.90),
+            p99: hist.value_at_quantile(0.99),
+            p999: hist.value_at_quantile(0.999),
+            max: hist.max(),
+            mean: hist.mean(),
+        }
+    };
+    StageLatency { name, stats, buckets }
 }
 
 /// Equity as a plain number for charts (display only; P&L stays exact elsewhere).

@@ -1,0 +1,197 @@
+//! `tickdesk` with no subcommand: the terminal workstation.
+//!
+//! Three threads of concern: the tokio runtime runs the source (venue
+//! connection, sim venue, file or generator), the engine thread consumes
+//! events and publishes screens at the frame rate, and this thread owns the
+//! terminal: it waits for input until the next frame is due, then draws the
+//! latest screen. Nothing here can make the engine wait.
+
+use super::RunError;
+use super::front::{FrontEnd, ScreenFeed};
+use super::headless;
+use crate::cli::UiArgs;
+use crate::config::Config;
+use crate::engine::Event;
+use crate::ui::app::App;
+use crate::ui::keymap::KeyMap;
+use crate::ui::model::{ScreenBuilder, ScreenData, SessionInfo, StageLatency, ViewRequest, build::stage_latency};
+use crate::ui::panes::PaneCtx;
+use crate::ui::terminal::TerminalGuard;
+use crate::ui::theme::Theme;
+use crossterm::event;
+use hdrhistogram::Histogram;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+
+/// Redraw at least this often even when nothing changed (clocks, ages).
+const IDLE_REDRAW: Duration = Duration::from_secs(1);
+
+/// Runs the workstation until the trader quits or a signal arrives.
+pub fn run(cfg: &Config, args: &UiArgs) -> Result<(), RunError> {
+    use RunError::{Config as Bad, Runtime};
+    let fps = args.fps.unwrap_or(30);
+    if !(1..=240).contains(&fps) {
+        return Err(Bad(format!("--fps {fps}: expected 1 to 240")));
+    }
+    let frame_every = Duration::from_secs(1) / fps;
+    let theme = Theme::dark();
+    let themes = vec![theme.clone()];
+    let keymap = KeyMap::default();
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Runtime(format!("cannot start the runtime: {e}")))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    // Own SIGTERM/SIGINT/SIGHUP from the start: the default action would
+    // kill the process with the terminal still in raw mode.
+    rt.spawn(stop_on_signals(stop.clone()));
+
+    let request = Arc::new(Mutex::new(ViewRequest::default()));
+    let (screen_tx, mut screen_rx) = watch::channel(Arc::new(ScreenData::default()));
+    let (cmd_tx, cmd_rx) = std::sync::mpsc::channel::<mpsc::Sender<Vec<Event>>>();
+    let session = SessionInfo {
+        venue: match &args.input {
+            Some(p) => p.display().to_string(),
+            None => args.venue.clone().unwrap_or_else(|| "sim".into()),
+        },
+        route: "paper".into(),
+        replay: args.input.is_some(),
+        source_drops: 0,
+    };
+    let front = FrontEnd {
+        stop: stop.clone(),
+        commands: cmd_tx,
+        screen: ScreenFeed::new(ScreenBuilder::new(session), request.clone(), screen_tx, frame_every),
+    };
+    let cfg_run = cfg.clone();
+    let source = args.source();
+    let handle = rt.handle().clone();
+    let run_thread = std::thread::Builder::new()
+        .name("session".into())
+        .spawn(move || handle.block_on(headless::run_with(&cfg_run, &source, Some(front))))
+        .map_err(|e| Runtime(format!("cannot start the session thread: {e}")))?;
+
+    let mut app = App::new(keymap, themes, theme, request);
+    let ui_result = {
+        let mut guard = TerminalGuard::enter().map_err(|e| Runtime(format!("cannot open the terminal: {e}")))?;
+        ui_loop(&mut guard, &mut app, &mut screen_rx, &cmd_rx, &stop, &run_thread, frame_every)
+        // The guard drops here: the terminal is restored before anything else prints.
+    };
+    stop.store(true, Ordering::Relaxed);
+    // The engine ends when every sender of its channel is gone, the UI's included.
+    app.commands = None;
+    let summary = run_thread.join().map_err(|_| Runtime("the session thread panicked".into()))?;
+    rt.shutdown_timeout(Duration::from_secs(2));
+    ui_result.map_err(|e| Runtime(format!("terminal: {e}")))?;
+    let summary = summary?;
+    if let Some(e) = &summary.error {
+        return Err(Runtime(e.clone()));
+    }
+    Ok(())
+}
+
+fn ui_loop(
+    guard: &mut TerminalGuard,
+    app: &mut App,
+    screens: &mut watch::Receiver<Arc<ScreenData>>,
+    commands: &std::sync::mpsc::Receiver<mpsc::Sender<Vec<Event>>>,
+    stop: &AtomicBool,
+    run_thread: &std::thread::JoinHandle<Result<super::summary::Summary, RunError>>,
+    frame_every: Duration,
+) -> std::io::Result<()> {
+    let mut render_hist = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).map_err(std::io::Error::other)?;
+    let mut render_view = stage_latency("render", &render_hist);
+    let bindings = crate::ui::sample::bindings();
+    let logs: Vec<crate::ui::log_layer::LogLine> = Vec::new();
+    let mut dirty = true;
+    let mut last_draw = Instant::now();
+    let mut next_frame = Instant::now();
+    loop {
+        if app.commands.is_none() {
+            if let Ok(tx) = commands.try_recv() {
+                app.commands = Some(tx);
+            }
+        }
+        let now = Instant::now();
+        if now >= next_frame {
+            if screens.has_changed().unwrap_or(false) {
+                app.screen = screens.borrow_and_update().clone();
+                dirty = true;
+            }
+            if dirty || now.duration_since(last_draw) >= IDLE_REDRAW {
+                let t0 = Instant::now();
+                let ctx = PaneCtx {
+                    data: &app.screen,
+                    state: &app.state,
+                    theme: &app.theme,
+                    logs: &logs,
+                    logs_dropped: 0,
+                    render: &render_view,
+                    bindings: &bindings,
+                };
+                let mut layout = None;
+                guard.terminal.draw(|f| {
+                    let area = f.area();
+                    layout = Some(crate::ui::screen::draw(area, f.buffer_mut(), &ctx));
+                })?;
+                if let Some(l) = layout {
+                    app.layout = l;
+                }
+                let ns = u64::try_from(t0.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                render_hist.saturating_record(ns.max(1));
+                render_view = stage_latency("render", &render_hist);
+                app.sync_request();
+                last_draw = t0;
+                dirty = false;
+            }
+            next_frame = now + frame_every;
+        }
+        if app.quit || stop.load(Ordering::Relaxed) || run_thread.is_finished() {
+            return Ok(());
+        }
+        let wait = next_frame.saturating_duration_since(Instant::now());
+        if event::poll(wait)? {
+            // Take every pending input before the next frame.
+            loop {
+                let ev = event::read()?;
+                app.on_event(&ev);
+                dirty = true;
+                if app.quit || !event::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Sets `stop` on SIGINT, SIGTERM or SIGHUP.
+async fn stop_on_signals(stop: Arc<AtomicBool>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) =
+            (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup()))
+        else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = hup.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    stop.store(true, Ordering::Relaxed);
+}
+
+/// The render stage as the latency pane shows it.
+pub fn render_stage(h: &Histogram<u64>) -> StageLatency {
+    stage_latency("render", h)
+}
