@@ -138,6 +138,7 @@ pub struct BenchArgs {
     /// `pipeline`: decode + engine on one thread over generated frames.
     /// `ingest`: the sim venue streams over loopback WebSocket into the live
     /// client and the engine, at `--rate` messages/s for `--seconds`.
+    /// `render`: full workstation frames (`--frames`, at `--size`) over a sample screen.
     #[arg(long, default_value = "pipeline")]
     pub mode: String,
     /// Ingest mode: messages per second the sim venue sends.
@@ -155,6 +156,12 @@ pub struct BenchArgs {
     /// Print one JSON object (otherwise a readable table).
     #[arg(long)]
     pub json: bool,
+    /// Render mode: frames to draw.
+    #[arg(long, default_value_t = 3000)]
+    pub frames: usize,
+    /// Render mode: terminal size, `WIDTHxHEIGHT`.
+    #[arg(long, default_value = "200x60")]
+    pub size: String,
     /// Seed of the synthetic market.
     #[arg(long)]
     pub seed: Option<u64>,

@@ -55,8 +55,29 @@ fn main() -> ExitCode {
             }),
             Err(e) => fail(&e),
         },
+        Command::Bench(args) if args.mode == "render" => {
+            let Some((w, h)) = args.size.split_once('x').and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+            else {
+                return fail(&RunError::Config(format!("--size {:?}: expected WIDTHxHEIGHT such as 200x60", args.size)));
+            };
+            match cmd::bench_render::run(args.frames, w, h) {
+                Ok(r) => print_json_or(&r, args.json, |r| {
+                    println!(
+                        "render bench {}x{}: {} frames, p50 {} us, p90 {} us, p99 {} us, max {} us",
+                        r.width,
+                        r.height,
+                        r.frames,
+                        r.frame_ns.p50 / 1000,
+                        r.frame_ns.p90 / 1000,
+                        r.frame_ns.p99 / 1000,
+                        r.frame_ns.max / 1000
+                    );
+                }),
+                Err(e) => fail(&e),
+            }
+        }
         Command::Bench(args) if args.mode != "pipeline" => {
-            fail(&RunError::Config(format!("--mode {:?}: expected pipeline or ingest", args.mode)))
+            fail(&RunError::Config(format!("--mode {:?}: expected pipeline, ingest or render", args.mode)))
         }
         Command::Bench(args) => match cmd::bench::run(&cfg, &args) {
             Ok(report) => print_json_or(&report, args.json, cmd::bench::print_table),
