@@ -215,7 +215,7 @@ impl<'a> View<'a> {
 
     fn overlays(&self, buf: &mut Buffer, ctx: &PaneCtx<'_>) {
         let t = ctx.theme;
-        let colours = [t.overlay_1, t.overlay_2, t.overlay_3, t.overlay_3];
+        let colours: [_; overlay::SERIES] = [t.overlay_1, t.overlay_2, t.overlay_3, t.overlay_3];
         let centre = i32::from(candles::wick_offset(self.width));
         for (s, colour) in colours.into_iter().enumerate() {
             let pts = self.shown().filter_map(|(i, _, x)| {
