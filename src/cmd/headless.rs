@@ -113,6 +113,7 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
             let side = sink.side_channel();
             let (live_sink, counters) = live::LiveSink::new(frames, sink, ids);
             let conn = live::start_connection(&l, &cfg, live_sink);
+            let depth_task = args.depth.then(|| live::spawn_depth_snapshots(&l, side.clone()));
             let latest = Arc::new(std::sync::Mutex::new(conn.stats()));
             let shown = latest.clone();
             let extra: StatusExtra = Arc::new(move || {
@@ -130,6 +131,9 @@ pub async fn run(cfg: &Config, args: &HeadlessArgs) -> Result<Summary, RunError>
             let interrupted = wait_live(duration_ms, &stop, &conn, &latest, &side).await;
             let conn_stats = conn.stats();
             conn.shutdown().await;
+            if let Some(t) = depth_task {
+                t.abort();
+            }
             if let Some(s) = status {
                 s.abort();
             }
