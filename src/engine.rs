@@ -20,8 +20,10 @@ pub use event::{Command, Event, EventKind, Stamp};
 pub use snapshot::Snapshot;
 
 use crate::aggregate::Aggregator;
+use crate::book::OrderBook;
 use crate::domain::{
-    BookTicker, Candle, Fill, InstrumentId, Instruments, MarketEvent, Order, OrderId, OrderIntent, Price, Trade,
+    BookTicker, Candle, DepthUpdate, Fill, InstrumentId, Instruments, MarketEvent, Order, OrderId, OrderIntent, Price,
+    Trade,
 };
 use crate::portfolio::Portfolio;
 use crate::risk::{RiskContext, RiskEngine};
@@ -69,6 +71,8 @@ pub struct Engine {
     latency: LatencyHistograms,
     counters: EngineCounters,
     market: Vec<MarketState>,
+    /// Local depth books, created by an instrument's first depth event.
+    books: Vec<Option<OrderBook>>,
     mono: fn() -> u64,
     next_order_id: u64,
     halted: bool,
@@ -90,6 +94,7 @@ impl Engine {
         let n = parts.instruments.len();
         Self {
             market: vec![MarketState::default(); n],
+            books: (0..n).map(|_| None).collect(),
             instruments: parts.instruments,
             clock: parts.clock,
             aggregator: parts.aggregator,
@@ -172,6 +177,7 @@ impl Engine {
                 self.counters.instruments += 1;
                 self.instruments.upsert((**inst).clone());
                 self.market.resize(self.instruments.len(), MarketState::default());
+                self.books.resize_with(self.instruments.len(), || None);
             }
         }
     }
@@ -202,7 +208,24 @@ impl Engine {
         match m {
             MarketEvent::Trade(t) => self.on_trade(t, ev, t_in),
             MarketEvent::BookTicker(b) => self.on_book(b, ev, t_in),
-            MarketEvent::Depth(_) | MarketEvent::DepthSnapshot(_) | MarketEvent::Kline(_) => {}
+            MarketEvent::Depth(d) => self.on_depth(id, d),
+            MarketEvent::DepthSnapshot(s) => self.depth_book(id).apply_snapshot(s),
+            MarketEvent::Kline(_) => {}
+        }
+    }
+
+    /// The depth book of `id`, created on first use.
+    fn depth_book(&mut self, id: InstrumentId) -> &mut OrderBook {
+        if self.books.len() <= id.index() {
+            self.books.resize_with(id.index() + 1, || None);
+        }
+        self.books[id.index()].get_or_insert_with(OrderBook::new)
+    }
+
+    /// One diff: O(levels in it · log n); a break in the update chain is counted.
+    fn on_depth(&mut self, id: InstrumentId, d: &DepthUpdate) {
+        if self.depth_book(id).apply_diff(d) == crate::book::DiffOutcome::Gap {
+            self.counters.depth_gaps += 1;
         }
     }
 
@@ -530,6 +553,12 @@ impl Engine {
     /// Latest top of book of an instrument.
     pub fn book(&self, id: InstrumentId) -> Option<BookTicker> {
         self.market.get(id.index()).and_then(|m| m.book)
+    }
+
+    /// The local depth book of an instrument (best-first `bids()` / `asks()`
+    /// and `is_synced()`), once any depth event for it has arrived.
+    pub fn depth(&self, id: InstrumentId) -> Option<&OrderBook> {
+        self.books.get(id.index()).and_then(Option::as_ref)
     }
 
     /// Last trade price of an instrument.

@@ -31,6 +31,7 @@
 //! the default run and the tests use the same network code as production.
 
 pub mod aggregate;
+pub mod book;
 pub mod cli;
 pub mod cmd;
 pub mod config;

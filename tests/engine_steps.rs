@@ -5,8 +5,8 @@
 
 use tickdesk::config::Config;
 use tickdesk::domain::{
-    BookTicker, FilterStrings, Instrument, InstrumentId, Instruments, MarketEvent, OrderIntent, Price, Qty, Side,
-    StrategyId, Trade, Venue,
+    BookTicker, DepthSnapshot, DepthUpdate, FilterStrings, Instrument, InstrumentId, Instruments, Level, MarketEvent,
+    OrderIntent, Price, Qty, Side, StrategyId, Trade, Venue,
 };
 use tickdesk::engine::{Command, Engine, Event, EventKind, Stamp, build_engine};
 use tickdesk::sim::Generator;
@@ -192,7 +192,7 @@ fn same_events_same_decisions() {
 #[test]
 fn core_modules_do_no_io_and_read_no_clock() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let core = ["domain", "aggregate", "indicators", "strategy", "risk", "route", "portfolio", "engine"];
+    let core = ["domain", "aggregate", "indicators", "strategy", "risk", "route", "portfolio", "engine", "book"];
     // Dependencies point inward: the core names no I/O module of its own crate either.
     let forbidden = [
         "tokio",
@@ -281,4 +281,53 @@ fn feed_figures_reach_the_snapshot_without_disturbing_the_numbering() {
     let s = e.snapshot();
     assert_eq!(s.feeds.len(), 1);
     assert_eq!((s.feeds[0].conn_id, s.feeds[0].messages), (7, 42));
+}
+
+fn levels(v: &[(i64, i64)]) -> Vec<Level> {
+    v.iter().map(|&(p, q)| Level { price: Price(p), qty: Qty(q) }).collect()
+}
+
+fn depth(first: u64, last: u64, bids: &[(i64, i64)], asks: &[(i64, i64)]) -> EventKind {
+    EventKind::Market(MarketEvent::Depth(DepthUpdate {
+        instrument: BTC,
+        event_time_ms: 1_000,
+        transaction_time_ms: 0,
+        first_update_id: first,
+        final_update_id: last,
+        prev_final_update_id: None,
+        bids: levels(bids),
+        asks: levels(asks),
+    }))
+}
+
+#[test]
+fn depth_diffs_and_a_snapshot_build_a_synced_book_and_gaps_are_counted() {
+    let mut e = engine();
+    let mut f = Feed { seq: 0 };
+    assert!(e.depth(BTC).is_none());
+    // A diff before the snapshot: a best-effort book at once.
+    e.process(&f.ev(depth(10, 12, &[(100, 5)], &[(102, 1)])));
+    let b = e.depth(BTC).unwrap();
+    assert!(!b.is_synced());
+    assert_eq!(b.best_bid().map(|l| l.price), Some(Price(100)));
+    let snap = DepthSnapshot {
+        instrument: Some(BTC),
+        last_update_id: 11,
+        bids: levels(&[(100, 4), (99, 3)]),
+        asks: levels(&[(101, 2)]),
+    };
+    e.process(&f.ev(EventKind::Market(MarketEvent::DepthSnapshot(snap))));
+    let b = e.depth(BTC).unwrap();
+    assert!(b.is_synced(), "{:?}", b.state());
+    let bids: Vec<_> = b.bids().map(|l| (l.price.0, l.qty.0)).collect();
+    let asks: Vec<_> = b.asks().map(|l| (l.price.0, l.qty.0)).collect();
+    assert_eq!(bids, vec![(100, 5), (99, 3)]);
+    assert_eq!(asks, vec![(101, 2), (102, 1)]);
+    e.process(&f.ev(depth(13, 13, &[(99, 0)], &[])));
+    assert!(e.depth(BTC).unwrap().is_synced());
+    assert_eq!(e.counters().depth_gaps, 0);
+    e.process(&f.ev(depth(20, 21, &[], &[])));
+    assert!(!e.depth(BTC).unwrap().is_synced());
+    assert_eq!(e.counters().depth_gaps, 1);
+    assert_eq!(e.counters().depth_updates, 3);
 }

@@ -133,6 +133,7 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
             let side = sink.side_channel();
             let (live_sink, counters) = live::LiveSink::new(frames, sink, ids);
             let conn = live::start_connection(&l, &cfg, live_sink);
+            let depth_task = args.depth.then(|| live::spawn_depth_snapshots(&l, side.clone()));
             let latest = Arc::new(std::sync::Mutex::new(conn.stats()));
             let shown = latest.clone();
             let extra: StatusExtra = Arc::new(move || {
@@ -150,6 +151,9 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
             let interrupted = wait_live(duration_ms, &stop, &conn, &latest, &side).await;
             let conn_stats = conn.stats();
             conn.shutdown().await;
+            if let Some(t) = depth_task {
+                t.abort();
+            }
             if let Some(s) = status {
                 s.abort();
             }

@@ -138,6 +138,50 @@ pub async fn backfill(live: &Live, cfg: &Config, sink: &mut EventSink) {
     }
 }
 
+/// Levels per side of the start-up depth snapshot (`/api/v3/depth` weight 50).
+pub const DEPTH_SNAPSHOT_LEVELS: u16 = 1000;
+/// Wait after starting the connection, so the diff stream is open before the
+/// snapshot is taken (Binance's order: diffs first, then the snapshot).
+const DEPTH_SNAPSHOT_DELAY_MS: u64 = 1000;
+
+/// With `--depth`: one REST snapshot per symbol, taken once the diff stream
+/// runs and sent to the engine out of band; the engine's books replay the
+/// diffs they already hold on top of it and are then in sync. A failed
+/// fetch is logged and leaves that book best-effort (diffs only). Abort the
+/// task at the end of the run: it holds a sender of the engine's channel.
+pub fn spawn_depth_snapshots(
+    live: &Live,
+    side: tokio::sync::mpsc::Sender<Vec<crate::engine::Event>>,
+) -> tokio::task::JoinHandle<()> {
+    let rest = live.rest.clone();
+    let instruments: Vec<_> = live.instruments.iter().map(|(id, inst)| (id, inst.clone())).collect();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(DEPTH_SNAPSHOT_DELAY_MS)).await;
+        for (id, inst) in instruments {
+            match rest.depth(&inst, id, DEPTH_SNAPSHOT_LEVELS).await {
+                Ok(snap) => {
+                    tracing::info!(
+                        "depth snapshot {}: lastUpdateId {}, {} bids, {} asks",
+                        inst.symbol,
+                        snap.last_update_id,
+                        snap.bids.len(),
+                        snap.asks.len()
+                    );
+                    let ev = crate::engine::Event {
+                        seq: 0,
+                        stamp: Default::default(),
+                        kind: EventKind::Market(crate::domain::MarketEvent::DepthSnapshot(snap)),
+                    };
+                    if side.send(vec![ev]).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => tracing::warn!("depth snapshot {}: {e}", inst.symbol),
+            }
+        }
+    })
+}
+
 fn choose_symbols(cfg: &Config, args: &HeadlessArgs, venue: VenueChoice) -> Vec<String> {
     let mut out: Vec<String> = if !args.symbols.is_empty() {
         args.symbols.iter().map(|s| s.trim().to_ascii_uppercase()).filter(|s| !s.is_empty()).collect()

@@ -9,6 +9,8 @@ pub struct EngineCounters {
     pub book_tickers: u64,
     pub depth_updates: u64,
     pub depth_snapshots: u64,
+    /// Breaks in a depth book's update chain (the book is then out of sync).
+    pub depth_gaps: u64,
     pub klines: u64,
     pub commands: u64,
     pub timers: u64,

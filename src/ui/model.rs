@@ -123,6 +123,8 @@ pub struct BookView {
     pub asks: Vec<Level>,
     /// Whether a depth book is maintained for this symbol.
     pub has_depth: bool,
+    /// Whether that book follows the venue's update chain (else best-effort).
+    pub synced: bool,
 }
 
 /// An order as the orders pane lists it (decimals already exact strings).

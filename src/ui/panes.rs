@@ -12,6 +12,7 @@ pub mod positions;
 pub mod status;
 pub mod strategies;
 pub mod ticket;
+mod util;
 pub mod watchlist;
 
 use crate::ui::action::Action;

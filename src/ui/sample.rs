@@ -68,6 +68,7 @@ pub fn candles(n: usize) -> Vec<Candle> {
     out
 }
 
+#[allow(clippy::too_many_arguments)] // one sample row, positional for brevity
 fn symbol(symbol: &str, ps: u8, qs: u8, last: i64, open: i64, spread: i64, stale: bool, seed: u64) -> SymbolView {
     let mut rng = Lcg(seed);
     let mut p = open;
@@ -224,7 +225,7 @@ pub fn screen() -> ScreenData {
             last_forming: true,
             fills,
         },
-        book: BookView { symbol: 0, top: symbols[0].book, bids, asks, has_depth: true },
+        book: BookView { symbol: 0, top: symbols[0].book, bids, asks, has_depth: true, synced: true },
         symbols,
         orders: vec![
             OrderRow {

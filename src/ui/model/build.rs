@@ -177,8 +177,15 @@ fn chart(engine: &Engine, selected: usize, req: &ViewRequest) -> ChartData {
 
 fn book(engine: &Engine, selected: usize) -> BookView {
     let Some((id, _)) = engine.instruments().iter().nth(selected) else { return BookView::default() };
-    let _ = LADDER_LEVELS;
-    BookView { symbol: selected, top: engine.book(id), bids: Vec::new(), asks: Vec::new(), has_depth: false }
+    let depth = engine.depth(id);
+    BookView {
+        symbol: selected,
+        top: engine.book(id),
+        bids: depth.map_or_else(Vec::new, |d| d.bids().take(LADDER_LEVELS).collect()),
+        asks: depth.map_or_else(Vec::new, |d| d.asks().take(LADDER_LEVELS).collect()),
+        has_depth: depth.is_some(),
+        synced: depth.is_some_and(crate::book::OrderBook::is_synced),
+    }
 }
 
 fn owner(engine: &Engine, s: StrategyId) -> String {
