@@ -68,6 +68,7 @@ pub fn candles(n: usize) -> Vec<Candle> {
     out
 }
 
+#[allow(clippy::too_many_arguments)] // a table of sample rows reads best positionally
 fn symbol(symbol: &str, ps: u8, qs: u8, last: i64, open: i64, spread: i64, stale: bool, seed: u64) -> SymbolView {
     let mut rng = Lcg(seed);
     let mut p = open;
