@@ -37,6 +37,7 @@ pub struct Config {
     pub headless: HeadlessSection,
     pub sim_venue: crate::sim::venue::SimVenueConfig,
     pub log: LogSection,
+    pub ui: UiSection,
 }
 
 /// `[engine]`
@@ -120,6 +121,63 @@ impl Default for LogSection {
     }
 }
 
+/// `[ui]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct UiSection {
+    /// Frames drawn per second at most (1..=240).
+    pub fps: u32,
+    /// Colour theme at start (`T` cycles at run time).
+    pub theme: String,
+    /// Extra folder of `*.toml` themes; its files win over every other.
+    pub themes_dir: Option<String>,
+    /// Whether the kill-switch confirmation starts with "flatten positions" on.
+    pub flatten_on_kill: bool,
+    /// Price levels per side shown by the book ladder.
+    pub depth_levels: usize,
+    /// Action name → key specs, replacing that action's default keys.
+    pub keys: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl Default for UiSection {
+    fn default() -> Self {
+        Self {
+            fps: 30,
+            theme: "dark".into(),
+            themes_dir: None,
+            flatten_on_kill: false,
+            depth_levels: 20,
+            keys: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl UiSection {
+    /// The key map this section asks for; errors name `ui.keys.<action>`.
+    pub fn key_map(&self) -> Result<crate::ui::keymap::KeyMap, crate::ui::keymap::KeyMapError> {
+        crate::ui::keymap::KeyMap::from_config(&self.keys)
+    }
+
+    /// Range checks serde cannot express, and the key bindings:
+    /// `(key, value, message)` of the first problem.
+    pub fn check(&self) -> Result<(), (String, String, String)> {
+        if !(1..=240).contains(&self.fps) {
+            return Err(("ui.fps".into(), self.fps.to_string(), "expected frames per second in 1..=240".into()));
+        }
+        if !(1..=1000).contains(&self.depth_levels) {
+            return Err((
+                "ui.depth-levels".into(),
+                self.depth_levels.to_string(),
+                "expected price levels per side in 1..=1000".into(),
+            ));
+        }
+        if self.theme.trim().is_empty() {
+            return Err(("ui.theme".into(), "\"\"".into(), "expected a theme name such as \"dark\"".into()));
+        }
+        self.key_map().map(|_| ()).map_err(|e| (e.key, e.value, e.message))
+    }
+}
+
 impl Default for Config {
     /// The same values as `config/default.toml` (a test holds them equal).
     fn default() -> Self {
@@ -135,6 +193,7 @@ impl Default for Config {
             headless: HeadlessSection::default(),
             sim_venue: crate::sim::venue::SimVenueConfig::default(),
             log: LogSection::default(),
+            ui: UiSection::default(),
         }
     }
 }

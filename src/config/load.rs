@@ -72,6 +72,28 @@ pub fn from_layers(file: Option<(&str, &str)>, env: &[Override]) -> Result<Confi
         })?;
     }
     let root = Value::Table(merged);
+    let config = deserialize(&root, user.as_ref(), env)?;
+    config.ui.check().map_err(|(key, value, message)| {
+        let segments: Vec<String> = key.split('.').map(str::to_string).collect();
+        ConfigError { origin: origin_of(&segments, user.as_ref(), env), key: Some(key), value: Some(value), message }
+    })?;
+    Ok(config)
+}
+
+/// Where the value at `segments` came from: the last env override touching
+/// it, else the user file if it sets it, else the defaults.
+fn origin_of(segments: &[String], user: Option<&(&str, Table)>, env: &[Override]) -> String {
+    env.iter()
+        .rev()
+        .find(|o| segments.starts_with(&o.path) || o.path.starts_with(segments))
+        .map(|o| format!("environment variable {}", o.var))
+        .or_else(|| {
+            user.filter(|(_, t)| lookup(&Value::Table(t.clone()), segments).is_some()).map(|(n, _)| n.to_string())
+        })
+        .unwrap_or_else(|| user.map_or("built-in defaults".to_string(), |(n, _)| n.to_string()))
+}
+
+fn deserialize(root: &Value, user: Option<&(&str, Table)>, env: &[Override]) -> Result<Config, ConfigError> {
     serde_path_to_error::deserialize::<_, Config>(root.clone()).map_err(|e| {
         let key = e.path().to_string();
         let segments: Vec<String> = e
@@ -83,18 +105,8 @@ pub fn from_layers(file: Option<(&str, &str)>, env: &[Override]) -> Result<Confi
                 serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => None,
             })
             .collect();
-        let origin = env
-            .iter()
-            .rev()
-            .find(|o| segments.starts_with(&o.path) || o.path.starts_with(&segments))
-            .map(|o| format!("environment variable {}", o.var))
-            .or_else(|| {
-                user.as_ref()
-                    .filter(|(_, t)| lookup(&Value::Table(t.clone()), &segments).is_some())
-                    .map(|(n, _)| n.to_string())
-            })
-            .unwrap_or_else(|| user.as_ref().map_or("built-in defaults".to_string(), |(n, _)| n.to_string()));
-        let value = lookup(&root, &segments).map(|v| v.to_string());
+        let origin = origin_of(&segments, user, env);
+        let value = lookup(root, &segments).map(|v| v.to_string());
         ConfigError {
             origin,
             key: (key != "." && !key.is_empty()).then_some(key),
@@ -200,6 +212,54 @@ mod tests {
         let e = from_layers(None, &env).unwrap_err();
         assert!(e.message.contains("unknown field `nope`"), "{e}");
         assert_eq!(e.origin, "environment variable TICKDESK_NOPE__X");
+    }
+
+    #[test]
+    fn ui_section_defaults_and_overrides() {
+        let c = from_layers(None, &[]).unwrap();
+        assert_eq!(c.ui.fps, 30);
+        assert_eq!(c.ui.theme, "dark");
+        assert!(!c.ui.flatten_on_kill);
+        assert!(c.ui.keys.is_empty());
+        let c = from_layers(Some(("t", "[ui]\nfps = 60\n[ui.keys]\nbuy = [\"B\"]\nquit = [\"q\", \"ctrl-c\"]\n")), &[])
+            .unwrap();
+        assert_eq!(c.ui.fps, 60);
+        assert_eq!(c.ui.key_map().unwrap().bindings()[14], (crate::ui::action::Action::Buy, "B".to_string()));
+    }
+
+    #[test]
+    fn ui_keys_errors_name_the_key_path_and_value() {
+        let e = err("[ui.keys]\nbuyy = [\"b\"]\n");
+        assert_eq!(e.key.as_deref(), Some("ui.keys.buyy"));
+        assert!(e.message.contains("unknown action; expected one of"), "{e}");
+        assert_eq!(e.origin, "test.toml");
+        let e = err("[ui.keys]\nbuy = [\"ctrl-foo\"]\n");
+        assert_eq!(e.key.as_deref(), Some("ui.keys.buy"));
+        assert!(e.to_string().contains("\"ctrl-foo\" is not a key"), "{e}");
+        let e = err("[ui.keys]\nbuy = [\"s\"]\n");
+        assert!(e.message.contains("buy") && e.message.contains("sell"), "{e}");
+        let e = err("[ui]\nfps = 0\n");
+        assert_eq!(e.key.as_deref(), Some("ui.fps"));
+        assert_eq!(e.value.as_deref(), Some("0"));
+        let e = err("[ui]\nfps = 241\n");
+        assert!(e.message.contains("1..=240"), "{e}");
+        let e = err("[ui]\ncolour = 1\n");
+        assert!(e.to_string().contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn ui_env_overrides() {
+        let env = overrides(vec![
+            ("TICKDESK_UI__FPS".to_string(), "120".to_string()),
+            ("TICKDESK_UI__KEYS__CANCEL_ALL".to_string(), "[\"X\"]".to_string()),
+        ]);
+        let c = from_layers(None, &env).unwrap();
+        assert_eq!(c.ui.fps, 120);
+        assert_eq!(c.ui.keys.get("cancel-all"), Some(&vec!["X".to_string()]));
+        let env = overrides(vec![("TICKDESK_UI__KEYS__SELL".to_string(), "[\"b\"]".to_string())]);
+        let e = from_layers(None, &env).unwrap_err();
+        assert_eq!(e.origin, "environment variable TICKDESK_UI__KEYS__SELL");
+        assert_eq!(e.key.as_deref(), Some("ui.keys.sell"));
     }
 
     #[test]

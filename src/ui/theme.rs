@@ -5,52 +5,85 @@
 //! tickdesk runs from any directory, and files in `themes/` or the user's
 //! config folder add or override them.
 
+pub mod set;
+
+pub use set::{ThemeError, ThemeSet};
+
 use ratatui::style::{Color, Modifier, Style};
 
-/// Every colour a pane may use, by meaning.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Theme {
-    pub name: String,
+/// Declares [`Theme`] and the list of its meanings from one field list, so a
+/// meaning added to the struct is at once required in every theme file.
+macro_rules! theme_struct {
+    ($($(#[$doc:meta])* $field:ident),* $(,)?) => {
+        /// Every colour a pane may use, by meaning.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Theme {
+            pub name: String,
+            $($(#[$doc])* pub $field: Color,)*
+        }
+
+        impl Theme {
+            /// The meanings as theme files spell them (`selection-text`), in struct order.
+            pub const MEANINGS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// Builds a theme from a colour per meaning (file key spelling);
+            /// the first missing meaning is the error.
+            fn from_meanings(name: &str, mut get: impl FnMut(&'static str) -> Option<Color>) -> Result<Self, &'static str> {
+                Ok(Self { name: name.to_string(), $($field: get(stringify!($field)).ok_or(stringify!($field))?,)* })
+            }
+
+            /// The colour of a meaning by its field name.
+            pub fn meaning(&self, field: &str) -> Option<Color> {
+                match field {
+                    $(stringify!($field) => Some(self.$field),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+theme_struct! {
     /// Screen background (`reset` keeps the terminal's own).
-    pub background: Color,
+    background,
     /// Ordinary text.
-    pub text: Color,
+    text,
     /// Secondary text: labels, axes, units.
-    pub muted: Color,
+    muted,
     /// Pane borders.
-    pub border: Color,
+    border,
     /// Border of the focused pane.
-    pub focus: Color,
+    focus,
     /// Pane titles.
-    pub title: Color,
+    title,
     /// Rising prices, profits, up candles.
-    pub up: Color,
+    up,
     /// Falling prices, losses, down candles.
-    pub down: Color,
+    down,
     /// Bid side of the book, buy orders.
-    pub bid: Color,
+    bid,
     /// Ask side of the book, sell orders.
-    pub ask: Color,
+    ask,
     /// Own fills marked on the chart and in the fills list.
-    pub fill: Color,
+    fill,
     /// Warnings: stale feeds, reconnects, drops.
-    pub warn: Color,
+    warn,
     /// Errors and the kill switch.
-    pub error: Color,
+    error,
     /// Healthy states: connected, armed.
-    pub ok: Color,
+    ok,
     /// Selected row and highlights.
-    pub selection: Color,
+    selection,
     /// Text on the selection colour.
-    pub selection_text: Color,
+    selection_text,
     /// Indicator overlays, in order: SMA, EMA, Bollinger bands.
-    pub overlay_1: Color,
-    pub overlay_2: Color,
-    pub overlay_3: Color,
+    overlay_1,
+    overlay_2,
+    overlay_3,
     /// Last-price line on the chart.
-    pub last_price: Color,
+    last_price,
     /// Volume bars.
-    pub volume: Color,
+    volume,
 }
 
 impl Theme {
@@ -73,7 +106,8 @@ impl Theme {
         Style::default().fg(self.selection_text).bg(self.selection)
     }
 
-    /// The dark default, used when nothing else is configured (and by tests).
+    /// The dark default, used when nothing else is configured (and by tests);
+    /// a test holds it equal to `themes/dark.toml`.
     pub fn dark() -> Self {
         Self {
             name: "dark".into(),
