@@ -8,6 +8,8 @@ use tickdesk::cmd::{self, EXIT_CONFIG, RunError};
 use tickdesk::config::{self, Config};
 
 fn main() -> ExitCode {
+    // The origin of monotonic stamps: "first frame after N ms" counts from here.
+    let _ = tickdesk::telemetry::mono_ns();
     let cli = Cli::parse();
     let cfg = match config::load(cli.config.as_deref()) {
         Ok(c) => c,
@@ -16,21 +18,19 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG as u8);
         }
     };
-    // The workstation owns the terminal: its logs go to the file and the log pane, never to stderr.
-    let on_screen = cli.command.is_none();
-    let _logs = match tickdesk::telemetry::logging::init(std::path::Path::new(&cfg.log.dir), &cfg.log.level, !on_screen)
-    {
+    let Some(command) = cli.command else {
+        // The workstation sets up its own logging: to the file and the log pane, never to the terminal.
+        return match cmd::tui::run(&cfg, &cli.ui) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        };
+    };
+    let _logs = match tickdesk::telemetry::logging::init(std::path::Path::new(&cfg.log.dir), &cfg.log.level, true) {
         Ok(g) => Some(g),
         Err(e) => {
             eprintln!("warning: logging disabled: {e}");
             None
         }
-    };
-    let Some(command) = cli.command else {
-        return match cmd::tui::run(&cfg, &cli.ui) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => fail(&e),
-        };
     };
     match command {
         Command::Headless(args) => headless(&cfg, &args),
@@ -58,7 +58,10 @@ fn main() -> ExitCode {
         Command::Bench(args) if args.mode == "render" => {
             let Some((w, h)) = args.size.split_once('x').and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
             else {
-                return fail(&RunError::Config(format!("--size {:?}: expected WIDTHxHEIGHT such as 200x60", args.size)));
+                return fail(&RunError::Config(format!(
+                    "--size {:?}: expected WIDTHxHEIGHT such as 200x60",
+                    args.size
+                )));
             };
             match cmd::bench_render::run(args.frames, w, h) {
                 Ok(r) => print_json_or(&r, args.json, |r| {

@@ -13,11 +13,10 @@ use crate::cli::UiArgs;
 use crate::config::Config;
 use crate::engine::Event;
 use crate::ui::app::App;
-use crate::ui::keymap::KeyMap;
 use crate::ui::model::{ScreenBuilder, ScreenData, SessionInfo, StageLatency, ViewRequest, build::stage_latency};
 use crate::ui::panes::PaneCtx;
 use crate::ui::terminal::TerminalGuard;
-use crate::ui::theme::Theme;
+use crate::ui::theme::ThemeSet;
 use crossterm::event;
 use hdrhistogram::Histogram;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,14 +30,39 @@ const IDLE_REDRAW: Duration = Duration::from_secs(1);
 /// Runs the workstation until the trader quits or a signal arrives.
 pub fn run(cfg: &Config, args: &UiArgs) -> Result<(), RunError> {
     use RunError::{Config as Bad, Runtime};
-    let fps = args.fps.unwrap_or(30);
+    let fps = args.fps.unwrap_or(cfg.ui.fps);
     if !(1..=240).contains(&fps) {
         return Err(Bad(format!("--fps {fps}: expected 1 to 240")));
     }
     let frame_every = Duration::from_secs(1) / fps;
-    let theme = Theme::dark();
-    let themes = vec![theme.clone()];
-    let keymap = KeyMap::default();
+    let themes_dir = cfg.ui.themes_dir.as_deref().map(std::path::Path::new);
+    if let Some(d) = themes_dir.filter(|d| !d.is_dir()) {
+        return Err(Bad(format!("ui.themes-dir = {:?}: no such folder", d.display().to_string())));
+    }
+    let themes = ThemeSet::load(&ThemeSet::standard_dirs(themes_dir)).map_err(|e| Bad(e.to_string()))?;
+    let theme_name = args.theme.as_deref().unwrap_or(&cfg.ui.theme);
+    let theme = themes
+        .get(theme_name)
+        .map_err(|e| {
+            Bad(if args.theme.is_some() { format!("--theme {theme_name:?}: {}", e.message) } else { e.to_string() })
+        })?
+        .clone();
+    let keymap = cfg.ui.key_map().map_err(|e| Bad(e.to_string()))?;
+
+    // Logs go to the file and the log pane; nothing may reach the terminal.
+    let (memory, mut logs) = crate::ui::log_layer::memory(4096, 1000);
+    let _log_guards = match crate::telemetry::logging::init_with_layer(
+        std::path::Path::new(&cfg.log.dir),
+        &cfg.log.level,
+        false,
+        Some(memory),
+    ) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            eprintln!("warning: logging disabled: {e}");
+            None
+        }
+    };
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -76,9 +100,10 @@ pub fn run(cfg: &Config, args: &UiArgs) -> Result<(), RunError> {
         .map_err(|e| Runtime(format!("cannot start the session thread: {e}")))?;
 
     let mut app = App::new(keymap, themes, theme, request);
+    app.flatten_on_kill = cfg.ui.flatten_on_kill;
     let ui_result = {
         let mut guard = TerminalGuard::enter().map_err(|e| Runtime(format!("cannot open the terminal: {e}")))?;
-        ui_loop(&mut guard, &mut app, &mut screen_rx, &cmd_rx, &stop, &run_thread, frame_every)
+        ui_loop(&mut guard, &mut app, &mut logs, &mut screen_rx, &cmd_rx, &stop, &run_thread, frame_every)
         // The guard drops here: the terminal is restored before anything else prints.
     };
     stop.store(true, Ordering::Relaxed);
@@ -97,6 +122,7 @@ pub fn run(cfg: &Config, args: &UiArgs) -> Result<(), RunError> {
 fn ui_loop(
     guard: &mut TerminalGuard,
     app: &mut App,
+    logs: &mut crate::ui::log_layer::LogRing,
     screens: &mut watch::Receiver<Arc<ScreenData>>,
     commands: &std::sync::mpsc::Receiver<mpsc::Sender<Vec<Event>>>,
     stop: &AtomicBool,
@@ -105,8 +131,8 @@ fn ui_loop(
 ) -> std::io::Result<()> {
     let mut render_hist = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).map_err(std::io::Error::other)?;
     let mut render_view = stage_latency("render", &render_hist);
-    let bindings = crate::ui::sample::bindings();
-    let logs: Vec<crate::ui::log_layer::LogLine> = Vec::new();
+    let bindings = app.keymap.bindings();
+    let first_frame_logged = std::sync::atomic::AtomicBool::new(false);
     let mut dirty = true;
     let mut last_draw = Instant::now();
     let mut next_frame = Instant::now();
@@ -122,14 +148,16 @@ fn ui_loop(
                 app.screen = screens.borrow_and_update().clone();
                 dirty = true;
             }
+            logs.drain();
             if dirty || now.duration_since(last_draw) >= IDLE_REDRAW {
                 let t0 = Instant::now();
+                let logs_dropped = logs.dropped();
                 let ctx = PaneCtx {
                     data: &app.screen,
                     state: &app.state,
                     theme: &app.theme,
-                    logs: &logs,
-                    logs_dropped: 0,
+                    logs: logs.lines(),
+                    logs_dropped,
                     render: &render_view,
                     bindings: &bindings,
                 };
@@ -144,6 +172,10 @@ fn ui_loop(
                 let ns = u64::try_from(t0.elapsed().as_nanos()).unwrap_or(u64::MAX);
                 render_hist.saturating_record(ns.max(1));
                 render_view = stage_latency("render", &render_hist);
+                if !first_frame_logged.swap(true, Ordering::Relaxed) {
+                    // Since the process's first monotonic stamp (taken at the top of main).
+                    tracing::info!("first frame on screen {} ms after start", crate::telemetry::mono_ns() / 1_000_000);
+                }
                 app.sync_request();
                 last_draw = t0;
                 dirty = false;

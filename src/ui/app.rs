@@ -9,7 +9,8 @@ use crate::ui::keymap::KeyMap;
 use crate::ui::layout::ScreenLayout;
 use crate::ui::model::{ScreenData, ViewRequest};
 use crate::ui::state::{CHART_TIMEFRAMES, Modal, Pane, UiState, ZOOM_WIDTHS};
-use crate::ui::theme::Theme;
+use crate::ui::theme::{Theme, ThemeSet};
+use crate::ui::ticket::{Ticket, TicketInput, TicketOutcome};
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
@@ -20,7 +21,7 @@ const WARMUP_CANDLES: usize = 60;
 pub struct App {
     pub state: UiState,
     pub keymap: KeyMap,
-    pub themes: Vec<Theme>,
+    pub themes: ThemeSet,
     pub theme: Theme,
     pub screen: Arc<ScreenData>,
     /// Where commands go (the engine's channel); `None` until the run is up.
@@ -36,7 +37,7 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(keymap: KeyMap, themes: Vec<Theme>, theme: Theme, request: Arc<Mutex<ViewRequest>>) -> Self {
+    pub fn new(keymap: KeyMap, themes: ThemeSet, theme: Theme, request: Arc<Mutex<ViewRequest>>) -> Self {
         Self {
             state: UiState::default(),
             keymap,
@@ -131,15 +132,36 @@ impl App {
         }
     }
 
-    fn on_ticket_key(&mut self, ticket: Box<crate::ui::ticket::Ticket>, key: &KeyEvent) -> Option<Modal> {
-        let _ = key;
-        Some(Modal::Ticket(ticket))
+    /// Keys in the order ticket: typing edits the focused field; the
+    /// ticket validates, confirms and hands back the intent.
+    fn on_ticket_key(&mut self, mut ticket: Box<Ticket>, key: &KeyEvent) -> Option<Modal> {
+        let input = match key.code {
+            KeyCode::Esc => TicketInput::Esc,
+            KeyCode::Enter => TicketInput::Enter,
+            KeyCode::Tab | KeyCode::Down => TicketInput::NextField,
+            KeyCode::BackTab | KeyCode::Up => TicketInput::PrevField,
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') => TicketInput::Toggle,
+            KeyCode::Backspace => TicketInput::Backspace,
+            KeyCode::Char(c) if !key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => {
+                TicketInput::Char(c)
+            }
+            _ => return Some(Modal::Ticket(ticket)),
+        };
+        match ticket.on_input(input) {
+            TicketOutcome::Pending => Some(Modal::Ticket(ticket)),
+            TicketOutcome::Cancelled => None,
+            TicketOutcome::Submit(intent) => {
+                let what = ticket.summary().unwrap_or_default();
+                self.send(Command::Submit(intent));
+                self.state.notice = Some(format!("sent: {what}"));
+                None
+            }
+        }
     }
 
     /// Symbols whose name contains the query (any case), as watchlist indices.
     pub fn search_hits(&self, query: &str) -> Vec<usize> {
-        let q = query.to_ascii_uppercase();
-        self.screen.symbols.iter().enumerate().filter(|(_, s)| s.symbol.contains(&q)).map(|(i, _)| i).collect()
+        crate::ui::panes::ticket::search_matches(&self.screen.symbols, query)
     }
 
     fn select_symbol(&mut self, i: usize) {
@@ -225,8 +247,9 @@ impl App {
             self.state.notice = Some("no symbol to trade yet".into());
             return;
         };
-        let _ = (buy, sym);
-        self.state.modal = Some(Modal::Ticket(Box::default()));
+        let side = if buy { crate::domain::Side::Buy } else { crate::domain::Side::Sell };
+        let ticket = Ticket::new(side, self.state.symbol, sym).with_min_notional(sym.min_notional);
+        self.state.modal = Some(Modal::Ticket(Box::new(ticket)));
     }
 
     fn cancel_selected(&mut self) {
@@ -251,11 +274,7 @@ impl App {
     }
 
     fn next_theme(&mut self) {
-        if self.themes.is_empty() {
-            return;
-        }
-        let i = self.themes.iter().position(|t| t.name == self.theme.name).map_or(0, |i| i + 1);
-        self.theme = self.themes[i % self.themes.len()].clone();
+        self.theme = self.themes.next_after(&self.theme.name).clone();
         self.state.notice = Some(format!("theme {}", self.theme.name));
     }
 

@@ -76,6 +76,8 @@ pub struct SymbolView {
     pub tick_size: Price,
     pub step_size: Qty,
     pub min_qty: Qty,
+    /// NOTIONAL / MIN_NOTIONAL filter (zero: none), checked by the order ticket.
+    pub min_notional: Notional,
     /// Last trade price.
     pub last: Option<Price>,
     /// Reference for the change figure: open of the current day candle when

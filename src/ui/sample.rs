@@ -85,6 +85,7 @@ fn symbol(symbol: &str, ps: u8, qs: u8, last: i64, open: i64, spread: i64, stale
         tick_size: Price(1),
         step_size: Qty(1),
         min_qty: Qty(1),
+        min_notional: Notional::parse("5").unwrap_or_default(),
         last: Some(Price(last)),
         ref_open: Some(Price(open)),
         volume: Qty(123_456_789),

@@ -114,6 +114,7 @@ impl ScreenBuilder {
                     tick_size: inst.tick_size,
                     step_size: inst.step_size,
                     min_qty: inst.min_qty,
+                    min_notional: inst.min_notional,
                     last,
                     ref_open,
                     volume,
