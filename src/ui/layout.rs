@@ -45,7 +45,7 @@ pub fn compute(area: Rect, symbols: usize) -> ScreenLayout {
         let left = split(Vertical, cols[0], &[Length(watch_h), Min(8)]);
         let mid = split(Vertical, cols[1], &[Percentage(62), Min(8)]);
         let below = split(Horizontal, mid[1], &[Percentage(45), Percentage(55)]);
-        let right = split(Vertical, cols[2], &[Length(11), Length(16), Length(5), Min(4)]);
+        let right = split(Vertical, cols[2], &[Length(11), Length(24), Length(5), Min(4)]);
         panes.extend([
             (Pane::Watchlist, left[0]),
             (Pane::Book, left[1]),

@@ -163,9 +163,27 @@ impl Ticket {
         t
     }
 
-    /// Adds the exchange's minimum notional, checked when known.
+    /// Adds the exchange's minimum notional, checked when known; an
+    /// untouched quantity grows to the smallest step multiple that meets it,
+    /// so the prefilled ticket can be sent as is.
     pub fn with_min_notional(mut self, min: Notional) -> Self {
         self.min_notional = (min > Notional::ZERO).then_some(min);
+        let price = match self.side {
+            Side::Buy => self.ref_buy,
+            Side::Sell => self.ref_sell,
+        };
+        if let (Some(min), Some(price), Ok(qty)) = (self.min_notional, price, Qty::parse(&self.qty, self.qty_scale)) {
+            let step = if self.step.0 > 0 { self.step.0 } else { 1 };
+            let per_step = Notional::of(price, Qty(step), self.price_scale, self.qty_scale);
+            if per_step.0 > 0 && Notional::of(price, qty, self.price_scale, self.qty_scale) < min {
+                // Exact ceiling division in notional units.
+                let steps = (min.0 + per_step.0 - 1) / per_step.0;
+                if let Ok(steps) = i64::try_from(steps) {
+                    let q = Qty(steps.saturating_mul(step).max(self.min_qty.0));
+                    self.qty = q.display(self.qty_scale).to_string();
+                }
+            }
+        }
         self
     }
 

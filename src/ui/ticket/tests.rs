@@ -230,3 +230,15 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn prefilled_quantity_meets_the_minimum_notional() {
+    let min = Notional::parse("1000").unwrap();
+    let t = Ticket::new(Side::Buy, 0, &view()).with_min_notional(min);
+    assert!(t.check().is_ok(), "{:?}", t.check());
+    // 1000 / 96850.00 = 0.010325..., rounded up to the 0.001 step.
+    assert_eq!(t.qty, "0.01100");
+    // A quantity that already meets the minimum is left alone.
+    let small = Ticket::new(Side::Buy, 0, &view()).with_min_notional(Notional::parse("5").unwrap());
+    assert_eq!(small.qty, "0.01000");
+}
