@@ -103,7 +103,8 @@ pub fn run(cfg: &Config, args: &UiArgs) -> Result<(), RunError> {
     app.flatten_on_kill = cfg.ui.flatten_on_kill;
     let ui_result = {
         let mut guard = TerminalGuard::enter().map_err(|e| Runtime(format!("cannot open the terminal: {e}")))?;
-        ui_loop(&mut guard, &mut app, &mut logs, &mut screen_rx, &cmd_rx, &stop, &run_thread, frame_every)
+        let links = Links { screens: &mut screen_rx, commands: &cmd_rx, stop: &stop, run_thread: &run_thread };
+        ui_loop(&mut guard, &mut app, &mut logs, links, frame_every)
         // The guard drops here: the terminal is restored before anything else prints.
     };
     stop.store(true, Ordering::Relaxed);
@@ -119,16 +120,23 @@ pub fn run(cfg: &Config, args: &UiArgs) -> Result<(), RunError> {
     Ok(())
 }
 
+/// The UI thread's ends of the run: screens in, the command channel, and
+/// the signs that the run is over.
+struct Links<'a> {
+    screens: &'a mut watch::Receiver<Arc<ScreenData>>,
+    commands: &'a std::sync::mpsc::Receiver<mpsc::Sender<Vec<Event>>>,
+    stop: &'a AtomicBool,
+    run_thread: &'a std::thread::JoinHandle<Result<super::summary::Summary, RunError>>,
+}
+
 fn ui_loop(
     guard: &mut TerminalGuard,
     app: &mut App,
     logs: &mut crate::ui::log_layer::LogRing,
-    screens: &mut watch::Receiver<Arc<ScreenData>>,
-    commands: &std::sync::mpsc::Receiver<mpsc::Sender<Vec<Event>>>,
-    stop: &AtomicBool,
-    run_thread: &std::thread::JoinHandle<Result<super::summary::Summary, RunError>>,
+    links: Links<'_>,
     frame_every: Duration,
 ) -> std::io::Result<()> {
+    let Links { screens, commands, stop, run_thread } = links;
     let mut render_hist = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).map_err(std::io::Error::other)?;
     let mut render_view = stage_latency("render", &render_hist);
     let bindings = app.keymap.bindings();

@@ -113,16 +113,19 @@ impl App {
                 KeyCode::Esc => None,
                 KeyCode::Char('f' | 'F') => Some(Modal::ConfirmKill { flatten: !flatten }),
                 KeyCode::Enter | KeyCode::Char('y' | 'Y') => {
-                    self.send(Command::KillSwitch { flatten });
-                    self.state.notice = Some(format!("kill switch sent{}", if flatten { " (flatten)" } else { "" }));
+                    if self.send(Command::KillSwitch { flatten }) {
+                        self.state.notice =
+                            Some(format!("kill switch sent{}", if flatten { " (flatten)" } else { "" }));
+                    }
                     None
                 }
                 _ => Some(Modal::ConfirmKill { flatten }),
             },
             Modal::ConfirmCancelAll => match key.code {
                 KeyCode::Enter | KeyCode::Char('y' | 'Y') => {
-                    self.send(Command::CancelAll);
-                    self.state.notice = Some("cancel all sent".into());
+                    if self.send(Command::CancelAll) {
+                        self.state.notice = Some("cancel all sent".into());
+                    }
                     None
                 }
                 KeyCode::Esc | KeyCode::Char('n' | 'N') => None,
@@ -152,8 +155,9 @@ impl App {
             TicketOutcome::Cancelled => None,
             TicketOutcome::Submit(intent) => {
                 let what = ticket.summary().unwrap_or_default();
-                self.send(Command::Submit(intent));
-                self.state.notice = Some(format!("sent: {what}"));
+                if self.send(Command::Submit(intent)) {
+                    self.state.notice = Some(format!("sent: {what}"));
+                }
                 None
             }
         }
@@ -256,8 +260,9 @@ impl App {
         match self.screen.orders.get(self.state.order_row) {
             Some(o) => {
                 let id = o.id;
-                self.send(Command::Cancel(OrderId(id)));
-                self.state.notice = Some(format!("cancel sent for order {id}"));
+                if self.send(Command::Cancel(OrderId(id))) {
+                    self.state.notice = Some(format!("cancel sent for order {id}"));
+                }
             }
             None => self.state.notice = Some("no open order selected".into()),
         }
@@ -269,8 +274,9 @@ impl App {
             return;
         };
         let (id, paused, name) = (StrategyId(st.id), st.paused, st.name.clone());
-        self.send(if paused { Command::ResumeStrategy(id) } else { Command::PauseStrategy(id) });
-        self.state.notice = Some(format!("{} {name}", if paused { "resuming" } else { "pausing" }));
+        if self.send(if paused { Command::ResumeStrategy(id) } else { Command::PauseStrategy(id) }) {
+            self.state.notice = Some(format!("{} {name}", if paused { "resuming" } else { "pausing" }));
+        }
     }
 
     fn next_theme(&mut self) {
@@ -280,7 +286,7 @@ impl App {
 
     /// Sends a command to the engine, stamped with the engine's latest time;
     /// never waits (a full channel refuses it, counted and shown).
-    pub fn send(&mut self, command: Command) {
+    pub fn send(&mut self, command: Command) -> bool {
         let ev = Event {
             seq: 0,
             stamp: Default::default(),
@@ -291,6 +297,7 @@ impl App {
             self.commands_dropped += 1;
             self.state.notice = Some("engine busy or not started: command not sent".into());
         }
+        sent
     }
 
     fn on_mouse(&mut self, m: &MouseEvent) {
@@ -328,5 +335,176 @@ impl App {
         if let Ok(mut r) = self.request.lock() {
             *r = want;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::domain::{Side, Timeframe};
+    use crate::ui::sample;
+    use crossterm::event::KeyModifiers;
+    use ratatui::layout::Rect;
+
+    fn app() -> (App, mpsc::Receiver<Vec<Event>>) {
+        let themes = ThemeSet::builtin().unwrap();
+        let theme = themes.get("dark").unwrap().clone();
+        let mut a = App::new(KeyMap::defaults(), themes, theme, Arc::new(Mutex::new(ViewRequest::default())));
+        a.screen = Arc::new(sample::screen());
+        a.layout = crate::ui::layout::compute(Rect::new(0, 0, 200, 60), 3);
+        let (tx, rx) = mpsc::channel(8);
+        a.commands = Some(tx);
+        (a, rx)
+    }
+
+    fn press(a: &mut App, code: KeyCode) {
+        a.on_event(&TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    fn command(rx: &mut mpsc::Receiver<Vec<Event>>) -> Command {
+        match rx.try_recv().unwrap().pop().unwrap().kind {
+            EventKind::Command { command, .. } => command,
+            other => panic!("not a command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn buy_through_the_ticket_sends_a_manual_order_after_confirmation() {
+        let (mut a, mut rx) = app();
+        press(&mut a, KeyCode::Char('b'));
+        assert!(matches!(a.state.modal, Some(Modal::Ticket(_))));
+        press(&mut a, KeyCode::Enter);
+        assert!(rx.try_recv().is_err(), "nothing is sent before the confirmation");
+        press(&mut a, KeyCode::Enter);
+        match command(&mut rx) {
+            Command::Submit(i) => {
+                assert_eq!((i.side, i.strategy), (Side::Buy, StrategyId::MANUAL));
+                assert_eq!(i.limit_price, sample::screen().symbols[0].book.map(|b| b.ask));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(a.state.modal, None);
+    }
+
+    #[test]
+    fn esc_closes_the_ticket_without_sending() {
+        let (mut a, mut rx) = app();
+        press(&mut a, KeyCode::Char('s'));
+        press(&mut a, KeyCode::Esc);
+        assert_eq!(a.state.modal, None);
+        assert!(rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn kill_switch_asks_then_sends_with_the_chosen_flatten() {
+        let (mut a, mut rx) = app();
+        press(&mut a, KeyCode::Char('K'));
+        assert_eq!(a.state.modal, Some(Modal::ConfirmKill { flatten: false }));
+        press(&mut a, KeyCode::Char('f'));
+        press(&mut a, KeyCode::Enter);
+        assert_eq!(command(&mut rx), Command::KillSwitch { flatten: true });
+    }
+
+    #[test]
+    fn cancel_selected_and_cancel_all() {
+        let (mut a, mut rx) = app();
+        a.state.focus = Pane::Orders;
+        press(&mut a, KeyCode::Down);
+        press(&mut a, KeyCode::Char('c'));
+        assert_eq!(command(&mut rx), Command::Cancel(OrderId(39)));
+        press(&mut a, KeyCode::Char('x'));
+        assert!(rx.try_recv().is_err(), "cancel all asks first");
+        press(&mut a, KeyCode::Enter);
+        assert_eq!(command(&mut rx), Command::CancelAll);
+    }
+
+    #[test]
+    fn pause_and_resume_strategies() {
+        let (mut a, mut rx) = app();
+        press(&mut a, KeyCode::Char('p'));
+        assert_eq!(command(&mut rx), Command::PauseStrategy(StrategyId(0)));
+        a.state.strategy_row = 1;
+        press(&mut a, KeyCode::Char('p'));
+        assert_eq!(command(&mut rx), Command::ResumeStrategy(StrategyId(1)));
+    }
+
+    #[test]
+    fn chart_keys_change_the_view_and_the_request() {
+        let (mut a, _rx) = app();
+        press(&mut a, KeyCode::Char('t'));
+        assert_eq!(a.state.timeframe, Timeframe::M5);
+        press(&mut a, KeyCode::Char('+'));
+        press(&mut a, KeyCode::Char('-'));
+        press(&mut a, KeyCode::Char('-'));
+        assert_eq!(a.state.zoom, 1);
+        press(&mut a, KeyCode::Left);
+        assert!(a.state.scroll > 0);
+        press(&mut a, KeyCode::Right);
+        assert_eq!(a.state.scroll, 0);
+        let req = *a.request.lock().unwrap();
+        assert_eq!((req.symbol, req.timeframe), (0, Timeframe::M5));
+    }
+
+    #[test]
+    fn search_selects_a_symbol() {
+        let (mut a, _rx) = app();
+        press(&mut a, KeyCode::Char('/'));
+        for c in "eth".chars() {
+            press(&mut a, KeyCode::Char(c));
+        }
+        press(&mut a, KeyCode::Enter);
+        assert_eq!((a.state.symbol, &a.state.modal), (1, &None));
+        assert_eq!(a.request.lock().unwrap().symbol, 1);
+    }
+
+    #[test]
+    fn focus_cycles_over_visible_panes_only() {
+        let (mut a, _rx) = app();
+        a.layout = crate::ui::layout::compute(Rect::new(0, 0, 80, 24), 3);
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            press(&mut a, KeyCode::Tab);
+            seen.push(a.state.focus);
+        }
+        assert_eq!(seen, [Pane::Positions, Pane::Watchlist, Pane::Chart, Pane::Positions]);
+        press(&mut a, KeyCode::BackTab);
+        assert_eq!(a.state.focus, Pane::Chart);
+    }
+
+    #[test]
+    fn a_full_engine_channel_refuses_and_counts() {
+        let (mut a, _rx) = app();
+        let (tx, _keep) = mpsc::channel(1);
+        tx.try_send(Vec::new()).unwrap();
+        a.commands = Some(tx);
+        press(&mut a, KeyCode::Char('p'));
+        assert_eq!(a.commands_dropped, 1);
+        assert!(a.state.notice.as_deref().unwrap_or("").contains("not sent"));
+    }
+
+    #[test]
+    fn mouse_click_selects_a_watchlist_row_and_focuses_the_pane() {
+        let (mut a, _rx) = app();
+        let w = a.layout.area(Pane::Watchlist).unwrap();
+        let click = MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: w.x + 3,
+            row: w.y + 4,
+            modifiers: KeyModifiers::NONE,
+        };
+        a.on_event(&TermEvent::Mouse(click));
+        assert_eq!((a.state.focus, a.state.symbol), (Pane::Watchlist, 2));
+    }
+
+    #[test]
+    fn help_closes_with_esc_and_q_quits_from_it() {
+        let (mut a, _rx) = app();
+        press(&mut a, KeyCode::Char('?'));
+        press(&mut a, KeyCode::Esc);
+        assert_eq!(a.state.modal, None);
+        press(&mut a, KeyCode::Char('?'));
+        press(&mut a, KeyCode::Char('q'));
+        assert!(a.quit);
     }
 }

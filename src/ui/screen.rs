@@ -38,3 +38,49 @@ fn draw_pane(pane: Pane, area: Rect, buf: &mut Buffer, ctx: &PaneCtx<'_>) {
         Pane::Log => panes::log::render(area, buf, ctx),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::sample;
+    use crate::ui::state::UiState;
+
+    fn whole(w: u16, h: u16, state: &UiState) -> String {
+        sample::draw(w, h, |area, buf| {
+            sample::with_ctx(state, |ctx| {
+                draw(area, buf, ctx);
+            })
+        })
+    }
+
+    #[test]
+    fn whole_screen_200x60() {
+        insta::assert_snapshot!("screen_200x60", whole(200, 60, &UiState::default()));
+    }
+
+    #[test]
+    fn whole_screen_80x24() {
+        insta::assert_snapshot!("screen_80x24", whole(80, 24, &UiState::default()));
+    }
+
+    #[test]
+    fn whole_screen_120x32() {
+        insta::assert_snapshot!("screen_120x32", whole(120, 32, &UiState::default()));
+    }
+
+    #[test]
+    fn help_over_the_whole_screen_80x24() {
+        let state = UiState { modal: Some(Modal::Help), ..UiState::default() };
+        insta::assert_snapshot!("screen_80x24_help", whole(80, 24, &state));
+    }
+
+    #[test]
+    fn any_size_draws_without_panic() {
+        let state = UiState::default();
+        for w in [1u16, 5, 20, 40, 79, 80, 99, 100, 149, 150, 250] {
+            for h in [1u16, 3, 10, 23, 24, 27, 28, 37, 38, 70] {
+                let _ = whole(w, h, &state);
+            }
+        }
+    }
+}
