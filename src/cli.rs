@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
 #[command(name = "tickdesk", version, about = "A terminal live-trading workstation", long_about = None)]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// Configuration file layered over the built-in defaults.
     #[arg(long, global = true, value_name = "PATH")]
@@ -18,7 +17,7 @@ pub struct Cli {
 }
 
 /// The workstation's options (no subcommand): where data comes from and how it looks.
-#[derive(Debug, Args, Default, Clone)]
+#[derive(Debug, Args, Default, Clone, PartialEq, Eq)]
 pub struct UiArgs {
     /// Where market data comes from: `sim` (built-in venue on loopback, the default),
     /// `binance`, `binance-testnet`, or `synthetic` (the generator without network).

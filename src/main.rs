@@ -18,6 +18,11 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG as u8);
         }
     };
+    if cli.command.is_some() && cli.ui != tickdesk::cli::UiArgs::default() {
+        // `tickdesk --venue binance headless` would silently drop `--venue`.
+        eprintln!("error: workstation options go without a subcommand; put them after the subcommand instead");
+        return ExitCode::from(EXIT_CONFIG as u8);
+    }
     let Some(command) = cli.command else {
         // The workstation sets up its own logging: to the file and the log pane, never to the terminal.
         return match cmd::tui::run(&cfg, &cli.ui) {

@@ -89,7 +89,12 @@ pub fn run(cfg: &Config, args: &UiArgs) -> Result<(), RunError> {
     let front = FrontEnd {
         stop: stop.clone(),
         commands: cmd_tx,
-        screen: ScreenFeed::new(ScreenBuilder::new(session), request.clone(), screen_tx, frame_every),
+        screen: ScreenFeed::new(
+            ScreenBuilder::new(session).with_ladder_levels(cfg.ui.depth_levels),
+            request.clone(),
+            screen_tx,
+            frame_every,
+        ),
     };
     let cfg_run = cfg.clone();
     let source = args.source();

@@ -17,6 +17,7 @@ const SPARK_POINTS: usize = 40;
 const EQUITY_POINTS: usize = 7200;
 /// Depth levels per side carried for the ladder.
 const LADDER_LEVELS: usize = 20;
+
 /// Fills carried for the pane and the chart marks.
 const FILL_ROWS: usize = 200;
 
@@ -27,11 +28,18 @@ pub struct ScreenBuilder {
     session: SessionInfo,
     first_price: Vec<Option<Price>>,
     equity: VecDeque<EquityPoint>,
+    /// Depth levels per side carried for the ladder (`ui.depth-levels`).
+    ladder_levels: usize,
 }
 
 impl ScreenBuilder {
     pub fn new(session: SessionInfo) -> Self {
-        Self { session, ..Self::default() }
+        Self { session, ladder_levels: LADDER_LEVELS, ..Self::default() }
+    }
+
+    pub fn with_ladder_levels(mut self, levels: usize) -> Self {
+        self.ladder_levels = levels.max(1);
+        self
     }
 
     /// Updates figures the runner knows (source drops).
@@ -47,7 +55,7 @@ impl ScreenBuilder {
         let selected = req.symbol.min(symbols.len().saturating_sub(1));
         ScreenData {
             chart: chart(engine, selected, req),
-            book: book(engine, selected),
+            book: book(engine, selected, self.ladder_levels),
             orders: orders(engine),
             fills: fills(engine),
             strategies: engine
@@ -176,14 +184,14 @@ fn chart(engine: &Engine, selected: usize, req: &ViewRequest) -> ChartData {
     }
 }
 
-fn book(engine: &Engine, selected: usize) -> BookView {
+fn book(engine: &Engine, selected: usize, levels: usize) -> BookView {
     let Some((id, _)) = engine.instruments().iter().nth(selected) else { return BookView::default() };
     let depth = engine.depth(id);
     BookView {
         symbol: selected,
         top: engine.book(id),
-        bids: depth.map_or_else(Vec::new, |d| d.bids().take(LADDER_LEVELS).collect()),
-        asks: depth.map_or_else(Vec::new, |d| d.asks().take(LADDER_LEVELS).collect()),
+        bids: depth.map_or_else(Vec::new, |d| d.bids().take(levels).collect()),
+        asks: depth.map_or_else(Vec::new, |d| d.asks().take(levels).collect()),
         has_depth: depth.is_some(),
         synced: depth.is_some_and(crate::book::OrderBook::is_synced),
     }
