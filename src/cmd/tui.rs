@@ -142,6 +142,7 @@ fn ui_loop(
     frame_every: Duration,
 ) -> std::io::Result<()> {
     let Links { screens, commands, stop, run_thread } = links;
+    let input = spawn_input()?;
     let mut render_hist = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).map_err(std::io::Error::other)?;
     let mut render_view = stage_latency("render", &render_hist);
     let bindings = app.keymap.bindings();
@@ -199,18 +200,46 @@ fn ui_loop(
             return Ok(());
         }
         let wait = next_frame.saturating_duration_since(Instant::now());
-        if event::poll(wait)? {
-            // Take every pending input before the next frame.
-            loop {
-                let ev = event::read()?;
-                app.on_event(&ev);
-                dirty = true;
-                if app.quit || !event::poll(Duration::ZERO)? {
-                    break;
+        match input.recv_timeout(wait) {
+            Ok(first) => {
+                // Take every pending input before the next frame.
+                let mut next = Some(first);
+                while let Some(ev) = next.take() {
+                    app.on_event(&ev?);
+                    dirty = true;
+                    if !app.quit {
+                        next = input.try_recv().ok();
+                    }
                 }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(std::io::Error::other("terminal input ended"));
             }
         }
     }
+}
+
+/// Reads terminal input on its own thread. A hung-up terminal can make
+/// crossterm's poll spin without returning; kept off the UI thread, it cannot
+/// stop the UI loop from seeing a signal and ending the run.
+fn spawn_input() -> std::io::Result<std::sync::mpsc::Receiver<std::io::Result<event::Event>>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(256);
+    std::thread::Builder::new().name("input".into()).spawn(move || {
+        loop {
+            let ev = match event::poll(Duration::from_millis(100)) {
+                Ok(true) => event::read(),
+                Ok(false) => continue,
+                Err(e) => Err(e),
+            };
+            let failed = ev.is_err();
+            // The UI has gone (receiver dropped) or the terminal failed: stop reading.
+            if tx.send(ev).is_err() || failed {
+                return;
+            }
+        }
+    })?;
+    Ok(rx)
 }
 
 /// Sets `stop` on SIGINT, SIGTERM or SIGHUP.
