@@ -90,6 +90,33 @@ fn positions_rows(screen: &str) -> Vec<String> {
         .collect()
 }
 
+/// The pid of the `tickdesk` process below `ancestor`, from /proc (no procps needed).
+fn child_of(ancestor: &str) -> Option<String> {
+    // (pid, ppid, comm) of every process; comm may hold spaces, so split around the parentheses.
+    let procs: Vec<(String, String, String)> = std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let comm = stat[stat.find('(')? + 1..stat.rfind(')')?].to_string();
+            let ppid = stat[stat.rfind(')')? + 1..].split_whitespace().nth(1)?.to_string();
+            Some((e.file_name().to_string_lossy().into_owned(), ppid, comm))
+        })
+        .collect();
+    let mut frontier = vec![ancestor.to_string()];
+    while let Some(p) = frontier.pop() {
+        for (pid, ppid, comm) in &procs {
+            if *ppid == p {
+                if comm == "tickdesk" {
+                    return Some(pid.clone());
+                }
+                frontier.push(pid.clone());
+            }
+        }
+    }
+    None
+}
+
 fn write_config(dir: &Path) -> PathBuf {
     let cfg = dir.join("e2e.toml");
     // No strategies: the only position is the one the test buys.
@@ -98,14 +125,14 @@ fn write_config(dir: &Path) -> PathBuf {
     cfg
 }
 
-#[test]
-fn trade_from_the_ticket_open_help_and_quit_restores_the_terminal() {
+/// Starts the workstation in a fresh tmux server; `None` when tmux is
+/// missing outside CI (the test is then skipped with a printed reason).
+fn start(dir: &tempfile::TempDir) -> Option<Tmux> {
     if !tmux_available() {
         assert!(std::env::var("CI").as_deref() != Ok("true"), "tmux is required under CI=true (.ci/run installs it)");
         eprintln!("skipped: tmux is not installed");
-        return;
+        return None;
     }
-    let dir = tempfile::tempdir().unwrap();
     let cfg = write_config(dir.path());
     let bin = env!("CARGO_BIN_EXE_tickdesk");
     let script = format!(
@@ -114,7 +141,9 @@ fn trade_from_the_ticket_open_help_and_quit_restores_the_terminal() {
         dir = dir.path().display().to_string(),
         cfg = cfg.display().to_string(),
     );
-    let t = Tmux { socket: format!("tickdesk-e2e-{}", std::process::id()), dir: dir.path().to_path_buf() };
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let t = Tmux { socket: format!("tickdesk-e2e-{}-{n}", std::process::id()), dir: dir.path().to_path_buf() };
     let out = t.cmd(&[
         "new-session",
         "-d",
@@ -129,6 +158,22 @@ fn trade_from_the_ticket_open_help_and_quit_restores_the_terminal() {
         &script,
     ]);
     assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+    Some(t)
+}
+
+/// The tty is back in canonical mode with echo and the alternate screen is off.
+fn assert_restored(t: &Tmux) {
+    let stty = t.wait_for_file("stty.txt");
+    assert!(stty.contains(" icanon") && !stty.contains("-icanon"), "raw mode left on: {stty}");
+    assert!(stty.contains(" echo ") && !stty.contains("-echo "), "echo left off: {stty}");
+    let alt = t.cmd(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "alternate screen left on");
+}
+
+#[test]
+fn trade_from_the_ticket_open_help_and_quit_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(t) = start(&dir) else { return };
 
     // Candles on the chart (bodies or wicks) and the latency pane with its stages.
     t.wait_for("candles and the latency pane", |s| {
@@ -152,10 +197,21 @@ fn trade_from_the_ticket_open_help_and_quit_restores_the_terminal() {
     let exit = t.wait_for_file("exit.txt");
     assert_eq!(exit.trim(), "EXIT=0");
 
-    // Restored: the alternate screen is off and the tty is back in canonical mode with echo.
-    let stty = t.wait_for_file("stty.txt");
-    assert!(stty.contains(" icanon") && !stty.contains("-icanon"), "raw mode left on: {stty}");
-    assert!(stty.contains(" echo ") && !stty.contains("-echo "), "echo left off: {stty}");
-    let alt = t.cmd(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
-    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "alternate screen left on");
+    assert_restored(&t);
+}
+
+#[test]
+fn sigterm_ends_the_run_and_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(t) = start(&dir) else { return };
+    t.wait_for("the first screen", |s| s.contains("Chart BTCUSDT"));
+    // The workstation is the child of the pane's shell.
+    let shell = t.cmd(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"]);
+    let shell = String::from_utf8_lossy(&shell.stdout).trim().to_string();
+    let pid = child_of(&shell).expect("the workstation process");
+    let out = Command::new("kill").args(["-TERM", &pid]).output().unwrap();
+    assert!(out.status.success(), "kill -TERM {pid}");
+    let exit = t.wait_for_file("exit.txt");
+    assert_eq!(exit.trim(), "EXIT=0");
+    assert_restored(&t);
 }
