@@ -3,6 +3,7 @@
 //!
 //! Nothing here does I/O or reads a clock; every other module speaks in these types.
 
+pub mod calendar;
 pub mod candle;
 pub mod feed_status;
 pub mod fixed;

@@ -9,6 +9,7 @@ use super::RunError;
 use super::bench::{Environment, environment};
 use crate::telemetry::LatencyStats;
 use crate::ui::model::ScreenData;
+use crate::ui::model::build::stage_latency;
 use crate::ui::panes::PaneCtx;
 use crate::ui::state::UiState;
 use crate::ui::{sample, screen, theme::Theme};
@@ -67,15 +68,7 @@ pub fn run(frames: usize, width: u16, height: u16) -> Result<RenderReport, RunEr
         width,
         height,
         frames,
-        frame_ns: LatencyStats {
-            count: hist.len(),
-            p50: hist.value_at_quantile(0.5),
-            p90: hist.value_at_quantile(0.9),
-            p99: hist.value_at_quantile(0.99),
-            p999: hist.value_at_quantile(0.999),
-            max: hist.max(),
-            mean: hist.mean(),
-        },
+        frame_ns: stage_latency("render", &hist).stats,
         environment: environment(),
     })
 }

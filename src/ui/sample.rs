@@ -341,13 +341,21 @@ pub fn draw(width: u16, height: u16, f: impl FnOnce(ratatui::layout::Rect, &mut 
 
 /// A pane context over the sample screen with the dark theme.
 pub fn with_ctx<R>(state: &super::state::UiState, f: impl FnOnce(&super::panes::PaneCtx<'_>) -> R) -> R {
-    let data = screen();
+    with_data(&screen(), state, f)
+}
+
+/// A pane context over `data` with the dark theme and the sample logs.
+pub fn with_data<R>(
+    data: &ScreenData,
+    state: &super::state::UiState,
+    f: impl FnOnce(&super::panes::PaneCtx<'_>) -> R,
+) -> R {
     let theme = super::theme::Theme::dark();
     let logs = logs();
     let render = render_latency();
     let bindings = bindings();
     let ctx = super::panes::PaneCtx {
-        data: &data,
+        data,
         state,
         theme: &theme,
         logs: &logs,

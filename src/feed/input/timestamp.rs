@@ -69,7 +69,8 @@ pub fn parse_iso8601(s: &[u8]) -> Result<i64, TimeError> {
         }
         _ => return Err("expected Z or an offset like +02:00"),
     };
-    let days = days_from_civil(year, month, day);
+    let (month, day) = (u32::try_from(month).map_err(|_| "bad month")?, u32::try_from(day).map_err(|_| "bad day")?);
+    let days = crate::domain::calendar::days_from_civil(year, month, day);
     let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset_s;
     secs.checked_mul(NANOS).and_then(|v| v.checked_add(ns)).ok_or("time out of range")
 }
@@ -101,17 +102,6 @@ const fn days_in_month(y: i64, m: i64) -> i64 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-const fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

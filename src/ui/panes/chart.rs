@@ -417,18 +417,7 @@ mod tests {
     fn with_chart<R>(state: &UiState, edit: impl FnOnce(&mut ChartData), f: impl FnOnce(&PaneCtx<'_>) -> R) -> R {
         let mut data = sample::screen();
         edit(&mut data.chart);
-        let theme = crate::ui::theme::Theme::dark();
-        let (logs, render, bindings) = (sample::logs(), sample::render_latency(), sample::bindings());
-        let ctx = PaneCtx {
-            data: &data,
-            state,
-            theme: &theme,
-            logs: &logs,
-            logs_dropped: 0,
-            render: &render,
-            bindings: &bindings,
-        };
-        f(&ctx)
+        sample::with_data(&data, state, f)
     }
 
     #[test]

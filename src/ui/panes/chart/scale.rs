@@ -142,26 +142,12 @@ pub fn time_label(ms: i64, tf_ms: i64) -> String {
     if tf_ms < 60_000 {
         format::clock(ms)
     } else if tf_ms >= DAY {
-        let (_, m, d) = civil(ms.div_euclid(DAY));
+        let (_, m, d) = crate::domain::calendar::civil_from_days(ms.div_euclid(DAY));
         format!("{m:02}-{d:02}")
     } else {
         let s = ms.div_euclid(1000).rem_euclid(86_400);
         format!("{:02}:{:02}", s / 3600, s / 60 % 60)
     }
-}
-
-/// Year, month and day of a day count since 1970-01-01 (Hinnant's algorithm).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// A round label interval for the time axis, in slots: whole minutes, hours
