@@ -13,7 +13,7 @@ use crate::cli::UiArgs;
 use crate::config::Config;
 use crate::engine::Event;
 use crate::ui::app::App;
-use crate::ui::model::{ScreenBuilder, ScreenData, SessionInfo, StageLatency, ViewRequest, build::stage_latency};
+use crate::ui::model::{ScreenBuilder, ScreenData, SessionInfo, ViewRequest, build::stage_latency};
 use crate::ui::panes::PaneCtx;
 use crate::ui::terminal::TerminalGuard;
 use crate::ui::theme::ThemeSet;
@@ -263,9 +263,4 @@ async fn stop_on_signals(stop: Arc<AtomicBool>) {
         let _ = tokio::signal::ctrl_c().await;
     }
     stop.store(true, Ordering::Relaxed);
-}
-
-/// The render stage as the latency pane shows it.
-pub fn render_stage(h: &Histogram<u64>) -> StageLatency {
-    stage_latency("render", h)
 }

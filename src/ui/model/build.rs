@@ -42,11 +42,6 @@ impl ScreenBuilder {
         self
     }
 
-    /// Updates figures the runner knows (source drops).
-    pub fn session_mut(&mut self) -> &mut SessionInfo {
-        &mut self.session
-    }
-
     /// A full picture of `engine` for the view `req` (allocates; call at frame rate).
     pub fn build(&mut self, engine: &Engine, req: &ViewRequest) -> ScreenData {
         let core = engine.snapshot();
