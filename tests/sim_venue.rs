@@ -703,6 +703,9 @@ async fn pings_both_ways_and_a_client_that_stops_reading_is_dropped() {
     // A client that subscribes to busy streams and never reads is cut off:
     // it answers no ping, and its writes wait longer than the pong timeout.
     let _deaf = connect(&format!("{}/stream?streams=btcusdt@bookTicker/ethusdt@bookTicker", venue.ws_base())).await;
+    // Wait for the server to count the deaf client first: until then one
+    // active connection is the reading client alone, and proves nothing.
+    assert!(eventually(|| venue.stats().connections_total == 2).await, "{:?}", venue.stats().clients);
     assert!(eventually(|| venue.stats().connections_active == 1).await, "{:?}", venue.stats().clients);
     assert_eq!(venue.stats().connections_total, 2);
     stop_tx.send(()).unwrap();
