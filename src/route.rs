@@ -5,6 +5,7 @@
 //! error the engine sees, never a silent overwrite. The paper router runs on
 //! the event clock, so a replay reproduces every fill.
 
+pub mod binance;
 mod fee;
 mod orders;
 mod paper;
