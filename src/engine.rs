@@ -13,7 +13,7 @@ pub mod counters;
 pub mod event;
 pub mod snapshot;
 
-pub use build::build_engine;
+pub use build::{build_engine, build_engine_with};
 pub use clock::{Clock, EventClock};
 pub use counters::EngineCounters;
 pub use event::{Command, Event, EventKind, Stamp};
@@ -27,7 +27,7 @@ use crate::domain::{
 };
 use crate::portfolio::Portfolio;
 use crate::risk::{RiskContext, RiskEngine};
-use crate::route::{Orders, PaperRouter, Report};
+use crate::route::{Orders, Report, Router, VenueUpdate};
 use crate::strategy::{Strategy, StrategyCtx};
 use crate::telemetry::{LatencyHistograms, Stage};
 
@@ -43,7 +43,7 @@ pub struct EngineParts {
     pub aggregator: Aggregator,
     pub strategies: Vec<Box<dyn Strategy>>,
     pub risk: RiskEngine,
-    pub router: PaperRouter,
+    pub router: Router,
     pub portfolio: Portfolio,
     pub clock: Box<dyn Clock>,
     /// Monotonic nanoseconds for latency stamps (tests pass a fake).
@@ -65,7 +65,7 @@ pub struct Engine {
     aggregator: Aggregator,
     strategies: Vec<StrategySlot>,
     risk: RiskEngine,
-    router: PaperRouter,
+    router: Router,
     orders: Orders,
     portfolio: Portfolio,
     latency: LatencyHistograms,
@@ -165,6 +165,7 @@ impl Engine {
                     m.stale = *stale;
                 }
             }
+            EventKind::Venue(u) => self.on_venue(u),
             EventKind::ClockOffset { offset_ms } => self.clock_offset_ms = Some(*offset_ms),
             EventKind::FeedStats(stats) => match self.feeds.iter_mut().find(|f| f.conn_id == stats.conn_id) {
                 Some(f) => *f = (**stats).clone(),
@@ -476,6 +477,34 @@ impl Engine {
         }
     }
 
+    /// An answer from a real venue: its latency is recorded, then it goes
+    /// through the router to the order store like a paper report.
+    fn on_venue(&mut self, u: &VenueUpdate) {
+        self.counters.venue_updates += 1;
+        let (time_ms, rtt) = match u {
+            VenueUpdate::Accepted { time_ms, rtt, .. } => (Some(*time_ms), rtt.map(|r| (Stage::SubmitToAck, r))),
+            VenueUpdate::Fill { time_ms, rtt, .. } => (Some(*time_ms), rtt.map(|r| (Stage::SubmitToFill, r))),
+            VenueUpdate::Canceled { time_ms, rtt, .. } => (Some(*time_ms), rtt.map(|r| (Stage::CancelRoundTrip, r))),
+            VenueUpdate::Expired { time_ms, .. }
+            | VenueUpdate::Rejected { time_ms, .. }
+            | VenueUpdate::CancelRejected { time_ms, .. } => (Some(*time_ms), None),
+            VenueUpdate::Unknown { .. } => (None, None),
+        };
+        if let Some((stage, r)) = rtt {
+            self.latency.record(stage, r.ns);
+        }
+        if let Some(t) = time_ms {
+            self.clock.observe(t);
+        }
+        self.router.on_venue(u, &mut self.reports);
+        let r0 = (self.mono)();
+        self.apply_reports(Some(r0));
+        let id = u.order_id();
+        if self.orders.get(id).is_some_and(|o| o.state.is_terminal()) {
+            self.router.forget(id);
+        }
+    }
+
     /// Applies router reports to the order store and fills to the portfolio.
     fn apply_reports(&mut self, fill_start: Option<u64>) {
         let mut filled = false;
@@ -519,6 +548,10 @@ impl Engine {
     }
     pub fn orders(&self) -> &Orders {
         &self.orders
+    }
+    /// Where orders go (paper or a venue), with its counters.
+    pub fn router(&self) -> &Router {
+        &self.router
     }
     pub fn risk(&self) -> &RiskEngine {
         &self.risk

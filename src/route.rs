@@ -1,17 +1,27 @@
-//! Order routing: one state machine for every order, and the paper venue.
+//! Order routing: one state machine for every order, the paper venue, and
+//! real venues behind a gateway.
 //!
-//! A router turns orders into [`Report`]s; the [`Orders`] store applies them
-//! through [`crate::domain::Order::transition`], so an illegal move is an
-//! error the engine sees, never a silent overwrite. The paper router runs on
-//! the event clock, so a replay reproduces every fill.
+//! A [`Router`] turns orders into [`Report`]s; the [`Orders`] store applies
+//! them through [`crate::domain::Order::transition`], so an illegal move is
+//! an error the engine sees, never a silent overwrite. The paper router runs
+//! on the event clock, so a replay reproduces every fill. The sandbox router
+//! hands orders to a gateway task ([`binance::gateway`]) and learns what
+//! happened from [`VenueUpdate`] events, so the engine never waits on the
+//! network. `binance` is the one part of `route` that does network I/O.
 
 pub mod binance;
 mod fee;
 mod orders;
 mod paper;
 mod report;
+mod router;
+mod sandbox;
+mod venue;
 
 pub use fee::FeeRate;
 pub use orders::{OrderCounts, OrderError, Orders};
 pub use paper::{PaperConfig, PaperRouter, PaperStats, RestingOrder};
 pub use report::Report;
+pub use router::Router;
+pub use sandbox::{SandboxRouter, SandboxStats, session_prefix};
+pub use venue::{RequestSink, RoundTrip, VenueRequest, VenueUpdate};

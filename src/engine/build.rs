@@ -6,11 +6,17 @@ use crate::config::Config;
 use crate::domain::{Instruments, StrategyId};
 use crate::portfolio::Portfolio;
 use crate::risk::RiskEngine;
-use crate::route::PaperRouter;
+use crate::route::{PaperRouter, Router};
 
-/// Builds the engine for `instruments`. Every error is a configuration
-/// error and names its key.
+/// Builds the engine for `instruments` with the paper router. Every error
+/// is a configuration error and names its key.
 pub fn build_engine(cfg: &Config, instruments: Instruments) -> Result<Engine, String> {
+    let router = Router::Paper(PaperRouter::new(&cfg.paper)?);
+    build_engine_with(cfg, instruments, router)
+}
+
+/// Builds the engine with a given router (the sandbox route's).
+pub fn build_engine_with(cfg: &Config, instruments: Instruments, router: Router) -> Result<Engine, String> {
     // Each module's errors already name their key (`risk.max-order-notional`, ...).
     let aggregator = Aggregator::new(&cfg.aggregate).map_err(|e| e.to_string())?;
     let mut strategies = Vec::with_capacity(cfg.strategies.len());
@@ -22,7 +28,6 @@ pub fn build_engine(cfg: &Config, instruments: Instruments) -> Result<Engine, St
         strategies.push(s.build(id, &instruments).map_err(|e| format!("strategies[{i}]: {e}"))?);
     }
     let risk = RiskEngine::new(&cfg.risk, &instruments)?;
-    let router = PaperRouter::new(&cfg.paper)?;
     let portfolio = Portfolio::new(&cfg.portfolio)?;
     Ok(Engine::new(EngineParts {
         instruments,

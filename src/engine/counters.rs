@@ -27,6 +27,8 @@ pub struct EngineCounters {
     pub kill_switch_trips: u64,
     /// Router reports the state machine refused (a bug if ever non-zero).
     pub illegal_transitions: u64,
+    /// Answers from a real venue (sandbox route).
+    pub venue_updates: u64,
     /// Feed stale/recovered notices.
     pub status_changes: u64,
     /// Candles taken from a REST backfill into the chart history.

@@ -48,6 +48,9 @@ pub enum EventKind {
         instrument: InstrumentId,
         stale: bool,
     },
+    /// What a real venue did with an order (sandbox route): answers, fills
+    /// and reconciliation results from the gateway.
+    Venue(Box<crate::route::VenueUpdate>),
     /// The venue's clock minus ours, from `/api/v3/time` probes; corrects the
     /// exchange-to-receive latency.
     ClockOffset {

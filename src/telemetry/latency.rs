@@ -43,10 +43,16 @@ pub enum Stage {
     Fill,
     /// Frame received → order routed, end to end.
     TickToOrder,
+    /// Order sent to a real venue → acknowledged (wall round trip).
+    SubmitToAck,
+    /// Order sent to a real venue → its first fill known.
+    SubmitToFill,
+    /// Cancel sent to a real venue → confirmed.
+    CancelRoundTrip,
 }
 
 impl Stage {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 12] = [
         Self::ExchangeToReceive,
         Self::Decode,
         Self::Queue,
@@ -56,6 +62,9 @@ impl Stage {
         Self::Route,
         Self::Fill,
         Self::TickToOrder,
+        Self::SubmitToAck,
+        Self::SubmitToFill,
+        Self::CancelRoundTrip,
     ];
 
     /// Key in the summary and the bench report.
@@ -70,6 +79,9 @@ impl Stage {
             Self::Route => "risk_to_routed",
             Self::Fill => "route_to_fill",
             Self::TickToOrder => "tick_to_order",
+            Self::SubmitToAck => "submit_to_ack",
+            Self::SubmitToFill => "submit_to_fill",
+            Self::CancelRoundTrip => "cancel_round_trip",
         }
     }
 

@@ -201,7 +201,7 @@ impl App {
             Action::CancelSelected => self.cancel_selected(),
             Action::CancelAll => s.modal = Some(Modal::ConfirmCancelAll),
             Action::KillSwitch => s.modal = Some(Modal::ConfirmKill { flatten: self.flatten_on_kill }),
-            Action::NextStage => s.stage = (s.stage + 1) % (self.screen.latency.len() + 1).max(1),
+            Action::NextStage => s.stage = (s.stage + 1) % crate::ui::panes::latency::rows(&self.screen.latency).max(1),
             Action::NextTheme => self.next_theme(),
             Action::LogLevel => s.log_filter = s.log_filter.next(),
             Action::TogglePause => self.toggle_pause(),
@@ -241,7 +241,7 @@ impl App {
             Pane::Orders => s.order_row = step(s.order_row, sc.orders.len()),
             Pane::Positions => s.position_row = step(s.position_row, sc.core.positions.len()),
             Pane::Strategies => s.strategy_row = step(s.strategy_row, sc.strategies.len()),
-            Pane::Latency => s.stage = step(s.stage, sc.latency.len() + 1),
+            Pane::Latency => s.stage = step(s.stage, crate::ui::panes::latency::rows(&sc.latency)),
             Pane::Pnl | Pane::Log => {}
         }
     }

@@ -18,8 +18,27 @@ const PRIORITY: [u8; 7] = [0, 5, 1, 4, 2, 3, 2];
 /// Table width beside which the histogram goes to the right instead of below.
 const SIDE_BY_SIDE: u16 = 120;
 
+/// The engine's own stages, the frame render time, then the venue round
+/// trips once any was measured (a paper run has none).
+fn shown<'a>(ctx: &PaneCtx<'a>) -> Vec<&'a StageLatency> {
+    let pipeline = ctx.data.latency.len().min(VENUE_FROM);
+    let venue = ctx.data.latency.get(VENUE_FROM..).unwrap_or_default().iter().filter(|s| s.stats.count > 0);
+    ctx.data.latency[..pipeline].iter().chain(std::iter::once(ctx.render)).chain(venue).collect()
+}
+
+/// Index of the first venue round-trip stage in `Stage::ALL`.
+const VENUE_FROM: usize = 9;
+
+/// Rows the table shows for `latency` (render time included): what the
+/// next-stage key cycles through.
+pub fn rows(latency: &[StageLatency]) -> usize {
+    latency.len().min(VENUE_FROM)
+        + 1
+        + latency.get(VENUE_FROM..).unwrap_or_default().iter().filter(|s| s.stats.count > 0).count()
+}
+
 pub fn render(area: Rect, buf: &mut Buffer, ctx: &PaneCtx<'_>) {
-    let stages: Vec<&StageLatency> = ctx.data.latency.iter().chain(std::iter::once(ctx.render)).collect();
+    let stages = shown(ctx);
     let selected = ctx.state.stage.min(stages.len() - 1);
     let name = stages.get(selected).map_or("", |s| s.name);
     let hint = format!(" {name} · {} next stage ", key_for(ctx, Action::NextStage));
@@ -171,6 +190,23 @@ mod tests {
             "latency_cramped",
             draw_sample(30, 6, &UiState { stage: 99, ..UiState::default() }, render)
         );
+    }
+
+    #[test]
+    fn venue_round_trips_show_once_measured() {
+        use crate::telemetry::Stage;
+        assert_eq!(Stage::ALL[super::VENUE_FROM], Stage::SubmitToAck);
+        let mut data = crate::ui::sample::screen();
+        assert_eq!(super::rows(&data.latency), 10, "a paper session hides the venue stages");
+        for s in &mut data.latency[super::VENUE_FROM..] {
+            s.stats.count = 7;
+        }
+        assert_eq!(super::rows(&data.latency), 13);
+        let state = UiState { stage: 10, focus: crate::ui::state::Pane::Latency, ..UiState::default() };
+        let shown = crate::ui::sample::with_data(&data, &state, |ctx| {
+            crate::ui::sample::draw(100, 30, |area, buf| render(area, buf, ctx))
+        });
+        assert!(shown.contains("submit_to_ack") && shown.contains("cancel_round_trip"), "{shown}");
     }
 
     #[test]
