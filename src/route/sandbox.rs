@@ -90,11 +90,11 @@ impl SandboxRouter {
             client_id: client_id.clone(),
         };
         match self.sink.try_send(VenueRequest::Submit { order: order.clone(), client_id }) {
-            Ok(()) => {
+            true => {
                 self.stats.submitted += 1;
                 self.live.insert(order.id, live);
             }
-            Err(_) => {
+            false => {
                 self.stats.queue_full += 1;
                 out.push(Report::Rejected { id: order.id, time_ms: now_ms, reason: "route_queue_full" });
             }
@@ -106,16 +106,13 @@ impl SandboxRouter {
     pub fn cancel(&mut self, id: OrderId) -> bool {
         let Some(l) = self.live.get(&id) else { return false };
         let req = VenueRequest::Cancel { id, instrument: l.instrument, client_id: l.client_id.clone() };
-        match self.sink.try_send(req) {
-            Ok(()) => {
-                self.stats.cancels_sent += 1;
-                true
-            }
-            Err(_) => {
-                self.stats.queue_full += 1;
-                false
-            }
+        let sent = self.sink.try_send(req);
+        if sent {
+            self.stats.cancels_sent += 1;
+        } else {
+            self.stats.queue_full += 1;
         }
+        sent
     }
 
     /// Cancels every order open here, in id order.
@@ -191,12 +188,11 @@ mod tests {
     }
 
     impl RequestSink for Capture {
-        fn try_send(&mut self, r: VenueRequest) -> Result<(), VenueRequest> {
-            if self.full {
-                return Err(r);
+        fn try_send(&mut self, r: VenueRequest) -> bool {
+            if !self.full {
+                self.sent.lock().unwrap().push(r);
             }
-            self.sent.lock().unwrap().push(r);
-            Ok(())
+            !self.full
         }
     }
 

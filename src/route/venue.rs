@@ -17,10 +17,10 @@ pub enum VenueRequest {
     Cancel { id: OrderId, instrument: InstrumentId, client_id: ClientOrderId },
 }
 
-/// Where the engine's requests go. `try_send` never waits; a refusal hands
-/// the request back so the caller can report it.
+/// Where the engine's requests go. `try_send` never waits; false means the
+/// queue was full (or closed) and the request was not taken.
 pub trait RequestSink: Send {
-    fn try_send(&mut self, r: VenueRequest) -> Result<(), VenueRequest>;
+    fn try_send(&mut self, r: VenueRequest) -> bool;
 }
 
 /// Round-trip times the gateway measured (monotonic ns), for the latency
