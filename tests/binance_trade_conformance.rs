@@ -7,7 +7,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use tickdesk::domain::{FilterStrings, Instrument, Instruments, Notional, OrderKind, Price, Qty, Side, TimeInForce, Venue};
+use tickdesk::domain::{
+    FilterStrings, Instrument, Instruments, Notional, OrderKind, Price, Qty, Side, TimeInForce, Venue,
+};
 use tickdesk::route::binance::parse::{self, ExecType, UserEvent, VenueOrderStatus};
 
 const DOCS: &str = "nautilus_trader-docs-examples/crates/adapters/binance/test_data/spot/http_json";
@@ -22,7 +24,15 @@ fn docs(data: &Path, name: &str) -> Vec<u8> {
 }
 
 fn inst(symbol: &str, tick: &str, step: &str) -> Instrument {
-    let f = FilterStrings { symbol, base: "X", quote: "Y", tick_size: tick, step_size: step, min_qty: "0", min_notional: "0" };
+    let f = FilterStrings {
+        symbol,
+        base: "X",
+        quote: "Y",
+        tick_size: tick,
+        step_size: step,
+        min_qty: "0",
+        min_notional: "0",
+    };
     Instrument::from_filters(Venue::BinanceSpot, &f).unwrap()
 }
 

@@ -94,13 +94,23 @@ async fn handle(State(s): State<Shared>, method: Method, headers: HeaderMap, uri
         let now = Instant::now();
         if v.blocked_until.is_some_and(|t| now < t) {
             v.seen_418 += 1;
-            return (StatusCode::IM_A_TEAPOT, [("retry-after", "120")], r#"{"code":-1003,"msg":"Way too much request weight used; IP banned"}"#).into_response();
+            return (
+                StatusCode::IM_A_TEAPOT,
+                [("retry-after", "120")],
+                r#"{"code":-1003,"msg":"Way too much request weight used; IP banned"}"#,
+            )
+                .into_response();
         }
         if v.storm > 0 {
             v.storm -= 1;
             v.rate_limited += 1;
             v.blocked_until = Some(now + Duration::from_secs(1));
-            return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], r#"{"code":-1003,"msg":"Too much request weight used"}"#).into_response();
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", "1")],
+                r#"{"code":-1003,"msg":"Too much request weight used"}"#,
+            )
+                .into_response();
         }
         let server_now = wall_ms() + v.skew_ms;
         if path == "/api/v3/time" {

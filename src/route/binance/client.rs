@@ -264,7 +264,11 @@ impl TradingClient {
             match self.query_order(inst, None, Some(cid)).await {
                 Ok(v) => {
                     self.count(Counter::QueriedAfterUnknown);
-                    tracing::info!(client_order_id = cid, status = v.status.as_str(), "order found after unknown outcome");
+                    tracing::info!(
+                        client_order_id = cid,
+                        status = v.status.as_str(),
+                        "order found after unknown outcome"
+                    );
                     return Ok(Submitted::Found(v));
                 }
                 Err(e) if e.api_code() == Some(ApiCode::NoSuchOrder) => last = e.to_string(),
@@ -362,8 +366,15 @@ impl TradingClient {
     pub async fn account(&self) -> Result<AccountInfo, TradeError> {
         let mut params = Query::new();
         params.push("omitZeroBalances", "true");
-        let call =
-            Call { method: Method::GET, path: "/api/v3/account", params, weight: 20, order: false, signed: true, retry: true };
+        let call = Call {
+            method: Method::GET,
+            path: "/api/v3/account",
+            params,
+            weight: 20,
+            order: false,
+            signed: true,
+            retry: true,
+        };
         let body = self.call(&call).await?;
         self.parsed(&call.label(), parse::account(&body))
     }
@@ -380,8 +391,15 @@ impl TradingClient {
         params.push_opt("orderId", order_id.map(|i| i.to_string()).as_deref());
         params.push_opt("fromId", from_id.map(|i| i.to_string()).as_deref());
         let weight = if order_id.is_some() { 5 } else { 20 };
-        let call =
-            Call { method: Method::GET, path: "/api/v3/myTrades", params, weight, order: false, signed: true, retry: true };
+        let call = Call {
+            method: Method::GET,
+            path: "/api/v3/myTrades",
+            params,
+            weight,
+            order: false,
+            signed: true,
+            retry: true,
+        };
         let body = self.call(&call).await?;
         self.parsed(&call.label(), parse::my_trades(&body, inst))
     }
@@ -480,7 +498,8 @@ fn id_params(inst: &Instrument, order_id: Option<i64>, client_order_id: Option<&
 
 /// Binance's documented rule: 1 to 36 of `[A-Za-z0-9_-]`.
 fn check_client_id(id: &str) -> Result<(), TradeError> {
-    let ok = !id.is_empty() && id.len() <= 36 && id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
+    let ok =
+        !id.is_empty() && id.len() <= 36 && id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
     if ok {
         Ok(())
     } else {

@@ -42,10 +42,17 @@ pub struct Ticket {
 pub enum Gate {
     Go(Ticket),
     /// Try again after `ms`; `retry_after` when a 429 block is the reason.
-    Wait { ms: u64, retry_after: bool },
-    Banned { secs: u64 },
+    Wait {
+        ms: u64,
+        retry_after: bool,
+    },
+    Banned {
+        secs: u64,
+    },
     /// A wait longer than the caller accepts.
-    RateLimited { secs: u64 },
+    RateLimited {
+        secs: u64,
+    },
 }
 
 /// One fixed window count.

@@ -47,12 +47,18 @@ impl Default for UserStreamConfig {
 pub enum UserStreamEvent {
     /// Subscribed (again): reconcile orders and balances over REST now.
     /// `connection` counts the connections that reached a subscription.
-    Subscribed { connection: u64 },
+    Subscribed {
+        connection: u64,
+    },
     /// The connection or the subscription was lost; a reconnect follows.
-    Down { reason: String },
+    Down {
+        reason: String,
+    },
     Event(UserEvent),
     /// A frame that could not be read; the stream goes on.
-    Malformed { detail: String },
+    Malformed {
+        detail: String,
+    },
 }
 
 /// Runs the user data stream until `stop` turns true (or its sender, or
@@ -218,7 +224,10 @@ impl Task {
                         if code == super::ApiCode::InvalidTimestamp.code() {
                             let _ = self.client.sync_time().await;
                         }
-                        return Ok(Some(End::Down(format!("subscription refused: status {} code {code}: {msg}", r.status))));
+                        return Ok(Some(End::Down(format!(
+                            "subscription refused: status {} code {code}: {msg}",
+                            r.status
+                        ))));
                     }
                     Ok(WsFrame::Response(_)) => {}
                     Ok(WsFrame::Event(ev)) => held.push(UserStreamEvent::Event(ev)),

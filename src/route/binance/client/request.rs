@@ -152,7 +152,11 @@ impl TradingClient {
                 Gate::Go(t) => return Ok(t),
                 Gate::Wait { ms, retry_after } => {
                     let jitter = if retry_after {
-                        self.inner.rng.lock().unwrap_or_else(PoisonError::into_inner).random_range(0..=RETRY_AFTER_JITTER_MS)
+                        self.inner
+                            .rng
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .random_range(0..=RETRY_AFTER_JITTER_MS)
                     } else {
                         tracing::warn!(path = %label, "throttling before the venue's limit: waiting {ms} ms");
                         0

@@ -53,9 +53,10 @@ impl<'a> Obj<'a> {
     pub(crate) fn opt_str(&self, key: &str) -> Result<Option<&'a str>, BodyError> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => {
-                v.as_str().map(Some).ok_or_else(|| self.err(key, format_args!("expected a string, got {}", describe(v))))
-            }
+            Some(v) => v
+                .as_str()
+                .map(Some)
+                .ok_or_else(|| self.err(key, format_args!("expected a string, got {}", describe(v)))),
         }
     }
 
@@ -99,7 +100,11 @@ impl<'a> Obj<'a> {
     /// A string one of `table`'s names, mapped.
     pub(crate) fn pick<T: Copy>(&self, key: &str, table: &[(&str, T)]) -> Result<T, BodyError> {
         let s = self.str(key)?;
-        table.iter().find(|(n, _)| *n == s).map(|(_, t)| *t).ok_or_else(|| self.err(key, format_args!("unknown value {s:?}")))
+        table
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map(|(_, t)| *t)
+            .ok_or_else(|| self.err(key, format_args!("unknown value {s:?}")))
     }
 }
 

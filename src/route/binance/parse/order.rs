@@ -175,7 +175,10 @@ pub(crate) mod tests {
     fn full_answer_with_fills() {
         let i = inst("BTCUSDT", "0.01", "0.00001");
         let o = order(FULL.as_bytes(), &i).unwrap();
-        assert_eq!((o.order_id, o.client_order_id.as_str(), o.orig_client_order_id), (28, "6gCrw2kRUAF9CvJDGP16IP", None));
+        assert_eq!(
+            (o.order_id, o.client_order_id.as_str(), o.orig_client_order_id),
+            (28, "6gCrw2kRUAF9CvJDGP16IP", None)
+        );
         assert_eq!(o.status, VenueOrderStatus::Filled);
         assert!(o.status.is_terminal());
         assert_eq!((o.kind, o.tif, o.side), (Some(OrderKind::Market), Some(TimeInForce::Gtc), Side::Sell));

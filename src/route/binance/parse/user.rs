@@ -87,9 +87,15 @@ pub enum UserEvent {
     Execution(Box<ExecutionReport>),
     Account(AccountPosition),
     /// Deposit, withdrawal or transfer: a signed delta.
-    BalanceUpdate { asset: String, delta: Notional, time_ms: i64 },
+    BalanceUpdate {
+        asset: String,
+        delta: Notional,
+        time_ms: i64,
+    },
     /// The subscription ended: resubscribe and reconcile.
-    StreamTerminated { time_ms: i64 },
+    StreamTerminated {
+        time_ms: i64,
+    },
     /// An event type not read here (`listStatus`, `externalLockUpdate`...).
     Other(String),
 }
@@ -187,7 +193,9 @@ mod tests {
         assert_eq!((r.trade_id, r.execution_id, r.order_id), (-1, 8_641_984, 4_293_153));
         assert_eq!((r.commission_asset.as_deref(), r.orig_client_order_id.as_deref()), (None, None));
         assert_eq!(r.order_client_id(), "mUvoqJxFIILMdfAW5iGSOW");
-        let cancel = NEW.replace(r#""C":"""#, r#""C":"mine""#).replace(r#""x":"NEW","X":"NEW""#, r#""x":"CANCELED","X":"CANCELED""#);
+        let cancel = NEW
+            .replace(r#""C":"""#, r#""C":"mine""#)
+            .replace(r#""x":"NEW","X":"NEW""#, r#""x":"CANCELED","X":"CANCELED""#);
         let UserEvent::Execution(r) = user_event(cancel.as_bytes(), &table()).unwrap() else { panic!() };
         assert_eq!(r.order_client_id(), "mine");
         assert!(r.status.is_terminal());
@@ -204,7 +212,11 @@ mod tests {
         let bu = r#"{"e":"balanceUpdate","E":1573200697110,"a":"BTC","d":"-100.5","T":1573200697068}"#;
         assert_eq!(
             user_event(bu.as_bytes(), &table()).unwrap(),
-            UserEvent::BalanceUpdate { asset: "BTC".into(), delta: Notional::parse("-100.5").unwrap(), time_ms: 1_573_200_697_068 }
+            UserEvent::BalanceUpdate {
+                asset: "BTC".into(),
+                delta: Notional::parse("-100.5").unwrap(),
+                time_ms: 1_573_200_697_068
+            }
         );
         let end = r#"{"subscriptionId":0,"event":{"e":"eventStreamTerminated","E":7}}"#;
         assert_eq!(user_event(end.as_bytes(), &table()).unwrap(), UserEvent::StreamTerminated { time_ms: 7 });

@@ -92,7 +92,8 @@ mod tests {
             ws_response(ok).unwrap(),
             WsResponse { id: Some("uds-1".into()), status: 200, error: None, subscription_id: Some(3) }
         );
-        let err = br#"{"id":7,"status":400,"error":{"code":-2035,"msg":"User Data Stream subscription already active."}}"#;
+        let err =
+            br#"{"id":7,"status":400,"error":{"code":-2035,"msg":"User Data Stream subscription already active."}}"#;
         let r = ws_response(err).unwrap();
         assert_eq!((r.id.as_deref(), r.status), (Some("7"), 400));
         assert_eq!(r.error, Some((-2035, "User Data Stream subscription already active.".into())));
