@@ -34,7 +34,7 @@ fn wall_ms() -> i64 {
 
 /// What the mock does and what it saw.
 #[derive(Default)]
-struct Venue_ {
+struct MockState {
     /// Client ids of the orders the venue holds.
     orders: Vec<String>,
     /// The next N placements are lost: not recorded, answered after `stall`.
@@ -60,7 +60,7 @@ struct Venue_ {
     hits: Vec<String>,
 }
 
-type Shared = Arc<Mutex<Venue_>>;
+type Shared = Arc<Mutex<MockState>>;
 
 fn params(q: &str) -> Vec<(String, String)> {
     q.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -181,7 +181,7 @@ struct Mock {
 }
 
 impl Mock {
-    fn with<T>(&self, f: impl FnOnce(&mut Venue_) -> T) -> T {
+    fn with<T>(&self, f: impl FnOnce(&mut MockState) -> T) -> T {
         f(&mut self.state.lock().unwrap())
     }
 
@@ -203,8 +203,8 @@ impl Drop for Mock {
     }
 }
 
-async fn mock(setup: impl FnOnce(&mut Venue_)) -> Mock {
-    let mut v = Venue_ { stall: Duration::from_secs(2), ..Venue_::default() };
+async fn mock(setup: impl FnOnce(&mut MockState)) -> Mock {
+    let mut v = MockState { stall: Duration::from_secs(2), ..MockState::default() };
     setup(&mut v);
     let state = Arc::new(Mutex::new(v));
     let app = Router::new().fallback(handle).with_state(state.clone());
