@@ -2,9 +2,30 @@
 //! its answers, and the user data stream over the WebSocket API.
 //!
 //! Unlike the rest of `route`, this module does network I/O; the engine
-//! never calls it directly. The sandbox gateway ([`super::sandbox`]) runs it
-//! on its own task and turns its answers into engine events.
+//! never calls it directly. The sandbox gateway runs it on its own task and
+//! turns its answers into engine events.
+//!
+//! * [`sign`]: HMAC-SHA256 as Binance specifies it; [`Query`] keeps the
+//!   signed bytes and the sent bytes the same.
+//! * [`client`]: [`TradingClient`], the signed REST calls with their policy
+//!   (clock offset, weight and order-count limits, 429/418, and the
+//!   idempotent [`TradingClient::submit`] that never sends an order twice
+//!   while the venue may have it).
+//! * [`limits`]: request weight and order counts, throttled before the limit.
+//! * [`parse`]: pure parsers of the answers and events.
+//! * [`user_stream`]: the user data stream task.
+//! * [`error`]: Binance's codes and the client's errors.
 
+pub mod client;
+pub mod error;
+pub mod limits;
+pub mod parse;
 pub mod sign;
+pub mod user_stream;
 
+pub use client::{NewOrder, Submitted, TradingClient, TradingConfig, TradingStats};
+pub use error::{ApiCode, TradeError};
+pub use limits::LimitsState;
+pub use parse::{AccountInfo, Balance, ExecutionReport, MyTrade, OrderView, UserEvent, VenueOrderStatus};
 pub use sign::{ApiKey, ApiSecret, Credentials, CredentialsError, Query, Signature, Signer};
+pub use user_stream::{UserStreamConfig, UserStreamEvent};
