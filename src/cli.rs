@@ -53,6 +53,15 @@ pub struct UiArgs {
     /// Frames per second at most (default from `ui.fps`).
     #[arg(long)]
     pub fps: Option<u32>,
+    /// Where orders go: `paper` (the default) or `sandbox` (keys from BINANCE_API_KEY / BINANCE_API_SECRET).
+    #[arg(long)]
+    pub route: Option<String>,
+    /// Allow `--route sandbox` to a production venue (with `route.allow-production` in the config).
+    #[arg(long)]
+    pub allow_production: bool,
+    /// WebSocket API base for the user data stream.
+    #[arg(long, value_name = "URL")]
+    pub ws_api_url: Option<String>,
 }
 
 impl UiArgs {
@@ -68,6 +77,9 @@ impl UiArgs {
             ws_url: self.ws_url.clone(),
             rest_url: self.rest_url.clone(),
             depth: self.depth,
+            route: self.route.clone(),
+            allow_production: self.allow_production,
+            ws_api_url: self.ws_api_url.clone(),
             status_interval: Some(0),
             ..HeadlessArgs::default()
         }
@@ -130,6 +142,18 @@ pub struct HeadlessArgs {
     /// Also subscribe to the diff-depth stream (`@depth@100ms`).
     #[arg(long)]
     pub depth: bool,
+    /// Where orders go: `paper` (simulated fills, the default) or `sandbox`
+    /// (signed orders to the venue's sandbox; keys from BINANCE_API_KEY / BINANCE_API_SECRET).
+    #[arg(long)]
+    pub route: Option<String>,
+    /// Allow `--route sandbox` to a production venue (real money); the config's
+    /// `route.allow-production` must say so too.
+    #[arg(long)]
+    pub allow_production: bool,
+    /// WebSocket API base for the user data stream (`wss://host:port/ws-api/v3`);
+    /// default: the venue's, or `<ws-url>/ws-api/v3`.
+    #[arg(long, value_name = "URL")]
+    pub ws_api_url: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

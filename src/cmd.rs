@@ -8,6 +8,7 @@ pub mod candles_csv;
 pub mod front;
 pub mod headless;
 pub mod live;
+pub mod route;
 pub mod sim_exchange;
 pub mod source;
 pub mod summary;

@@ -36,8 +36,35 @@ pub struct Config {
     pub synthetic: SyntheticConfig,
     pub headless: HeadlessSection,
     pub sim_venue: crate::sim::venue::SimVenueConfig,
+    #[serde(default)]
+    pub route: RouteSection,
     pub log: LogSection,
     pub ui: UiSection,
+}
+
+/// `[route]`: where orders go, and the sandbox route's client and gateway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, default)]
+pub struct RouteSection {
+    /// `paper` (fills simulated in the engine) or `sandbox` (signed orders to the venue's sandbox).
+    pub mode: crate::route::RouteMode,
+    /// Let `--route sandbox` reach a production venue (real money); `--allow-production` must be given too.
+    pub allow_production: bool,
+    /// The signed REST client: recvWindow, timeouts, weight and order-rate limits.
+    pub trading: crate::route::binance::client::TradingConfig,
+    /// The gateway task: queue, polling, reconciliation, the user data stream.
+    pub gateway: crate::route::binance::gateway::GatewayConfig,
+}
+
+impl Default for RouteSection {
+    fn default() -> Self {
+        Self {
+            mode: crate::route::RouteMode::Paper,
+            allow_production: false,
+            trading: Default::default(),
+            gateway: Default::default(),
+        }
+    }
 }
 
 /// `[engine]`
@@ -192,6 +219,7 @@ impl Default for Config {
             synthetic: SyntheticConfig::default(),
             headless: HeadlessSection::default(),
             sim_venue: crate::sim::venue::SimVenueConfig::default(),
+            route: RouteSection::default(),
             log: LogSection::default(),
             ui: UiSection::default(),
         }

@@ -22,6 +22,6 @@ pub use fee::FeeRate;
 pub use orders::{OrderCounts, OrderError, Orders};
 pub use paper::{PaperConfig, PaperRouter, PaperStats, RestingOrder};
 pub use report::Report;
-pub use router::Router;
+pub use router::{RouteMode, Router};
 pub use sandbox::{SandboxRouter, SandboxStats, session_prefix};
 pub use venue::{RequestSink, RoundTrip, VenueRequest, VenueUpdate};

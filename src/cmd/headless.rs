@@ -11,7 +11,8 @@ use super::venue::VenueChoice;
 use crate::cli::HeadlessArgs;
 use crate::config::{Config, Speed, parse_duration_ms};
 use crate::domain::{Instruments, Venue};
-use crate::engine::{Engine, Event, EventKind, Snapshot, build_engine};
+use crate::engine::{Engine, Event, EventKind, Snapshot, build_engine_with};
+use crate::route::{PaperRouter, Router};
 use crate::feed::binance::BinanceDecoder;
 use crate::feed::input::load_exchange_info;
 use crate::sim::Generator;
@@ -52,6 +53,8 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
         if front.is_some() { 0 } else { args.status_interval.unwrap_or(cfg.headless.status_interval_secs) };
     let venue: VenueChoice =
         args.venue.as_deref().unwrap_or("sim").parse().map_err(|e| Bad(format!("--venue: {e}")))?;
+    // A sandbox run is refused here, before any connection, when it cannot work.
+    let credentials = super::route::preflight(&cfg, args, venue)?;
 
     // Instruments: a live venue lists them (exchangeInfo); the synthetic
     // market defines its own; a bare file gets an exchangeInfo when given,
@@ -79,7 +82,15 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
             (l.instruments.clone(), Source::Live(Box::new(l)))
         }
     };
-    let mut engine = build_engine(&cfg, instruments.clone()).map_err(Bad)?;
+    let (tx, rx) = mpsc::channel::<Vec<Event>>(cfg.engine.channel_capacity.max(1));
+    let (router, mut gateway) = match (credentials, &source) {
+        (Some(creds), Source::Live(l)) => {
+            let (router, handle, info) = super::route::start(&cfg, args, l, creds, tx.clone()).await?;
+            (router, Some((handle, info)))
+        }
+        _ => (Router::Paper(PaperRouter::new(&cfg.paper).map_err(Bad)?), None),
+    };
+    let mut engine = build_engine_with(&cfg, instruments.clone(), router).map_err(Bad)?;
     let mut csv = match &args.candles_out {
         Some(p) => Some(CandleCsv::create(p).map_err(|e| Runtime(format!("--candles-out {}: {e}", p.display())))?),
         None => None,
@@ -95,7 +106,6 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
         _ => "synthetic".to_string(),
     };
     let frames = FrameDecoder::new(decoder, origin.clone(), cfg.feed.log_first_malformed);
-    let (tx, rx) = mpsc::channel::<Vec<Event>>(cfg.engine.channel_capacity.max(1));
     // Recorded input and the generator at full speed wait when the engine is
     // behind (results must not depend on machine speed); paced and live
     // sources never wait: they drop and count.
@@ -123,7 +133,7 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
         .map_err(|e| Runtime(format!("cannot start the engine thread: {e}")))?;
     let signals = tokio::spawn(wait_for_signal(stop.clone()));
 
-    let (outcome, live_report) = match source {
+    let (outcome, live_report, route) = match source {
         Source::Live(l) => {
             if let Some(o) = l.clock_offset_ms {
                 sink.push_now(EventKind::ClockOffset { offset_ms: o });
@@ -151,6 +161,12 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
             let interrupted = wait_live(duration_ms, &stop, &conn, &latest, &side).await;
             let conn_stats = conn.stats();
             conn.shutdown().await;
+            // The gateway cancels what is open, waits for the answers, and
+            // releases the engine's channel only after its last update.
+            let route = match gateway.take() {
+                Some((handle, info)) => Some((handle.finish().await, info)),
+                None => None,
+            };
             if let Some(t) = depth_task {
                 t.abort();
             }
@@ -178,7 +194,7 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
             if let Some(v) = l.sim {
                 v.shutdown().await;
             }
-            (outcome, Some(report))
+            (outcome, Some(report), route)
         }
         other => {
             let status = (status_every > 0).then(|| tokio::spawn(status_lines(snap_rx, status_every, started, None)));
@@ -194,7 +210,7 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
             if let Some(s) = status {
                 s.abort();
             }
-            (outcome, None)
+            (outcome, None, None)
         }
     };
     let (engine, csv_result) = tokio::task::spawn_blocking(move || engine_thread.join())
@@ -206,6 +222,10 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
     csv_result.map_err(|e| Runtime(format!("--candles-out: {e}")))?;
     let mut summary = Summary::build(&engine, &outcome, origin, elapsed);
     summary.live = live_report;
+    summary.route = route.map(|(report, info)| {
+        let engine_side = engine.router().as_sandbox().map(|s| *s.stats()).unwrap_or_default();
+        info.report(engine_side, report)
+    });
     summary.interrupted |= stop.load(Ordering::Relaxed);
     Ok(summary)
 }

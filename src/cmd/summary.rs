@@ -43,6 +43,11 @@ pub struct Summary {
     /// gaps and duplicates, REST figures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live: Option<super::live::LiveReport>,
+    /// Sandbox runs: where orders went, the gateway's figures (acks, fills,
+    /// duplicates skipped, reconciliations, discrepancies, stream drops) and
+    /// the venue's balances at the start and at the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<super::route::RouteReport>,
 }
 
 impl Summary {
@@ -109,6 +114,7 @@ impl Summary {
             interrupted: src.interrupted,
             error: src.error.clone(),
             live: None,
+            route: None,
         }
     }
 }

@@ -82,7 +82,7 @@ pub fn run(cfg: &Config, args: &UiArgs) -> Result<(), RunError> {
             Some(p) => p.display().to_string(),
             None => args.venue.clone().unwrap_or_else(|| "sim".into()),
         },
-        route: "paper".into(),
+        route: args.route.clone().unwrap_or_else(|| cfg.route.mode.to_string()),
         replay: args.input.is_some(),
         source_drops: 0,
     };

@@ -18,6 +18,7 @@
 
 pub mod client;
 pub mod error;
+pub mod gateway;
 pub mod limits;
 pub mod parse;
 pub mod sign;

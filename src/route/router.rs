@@ -6,6 +6,9 @@ use super::report::Report;
 use super::sandbox::SandboxRouter;
 use super::venue::VenueUpdate;
 use crate::domain::{BookTicker, Instrument, Instruments, Order, OrderId, Trade};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
 
 /// Where orders go.
 #[derive(Debug)]
@@ -91,3 +94,35 @@ impl Router {
         }
     }
 }
+
+/// `route.mode` / `--route`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RouteMode {
+    /// Fills simulated inside the engine on the event clock.
+    #[default]
+    Paper,
+    /// Orders sent, signed, to the venue's sandbox.
+    Sandbox,
+}
+
+impl FromStr for RouteMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "paper" => Ok(Self::Paper),
+            "sandbox" => Ok(Self::Sandbox),
+            _ => Err(format!("unknown route {s:?}: expected paper or sandbox")),
+        }
+    }
+}
+
+impl fmt::Display for RouteMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Paper => "paper",
+            Self::Sandbox => "sandbox",
+        })
+    }
+}
+
