@@ -30,6 +30,7 @@ mod market;
 mod math;
 mod regime;
 mod sampler;
+pub mod exchange;
 pub mod venue;
 mod ziggurat;
 
