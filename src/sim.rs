@@ -24,13 +24,13 @@
 
 mod arrivals;
 pub mod config;
+pub mod exchange;
 mod frames;
 pub mod generator;
 mod market;
 mod math;
 mod regime;
 mod sampler;
-pub mod exchange;
 pub mod venue;
 mod ziggurat;
 

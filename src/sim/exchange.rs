@@ -317,9 +317,9 @@ impl Exchange {
         }
         let limit = match req.kind {
             OrderKind::Market => None,
-            OrderKind::Limit | OrderKind::LimitMaker => {
-                Some(req.price.ok_or_else(|| reject(-1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed."))?)
-            }
+            OrderKind::Limit | OrderKind::LimitMaker => Some(req.price.ok_or_else(|| {
+                reject(-1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed.")
+            })?),
             _ => return Err(reject(-2010, "Order type not supported by this venue.")),
         };
         if let Some(p) = limit {
@@ -334,14 +334,16 @@ impl Exchange {
             return Err(reject(-1013, "Filter failure: NOTIONAL"));
         }
         if let Some(c) = req.client_order_id {
-            let dup = self.open[sym].iter().any(|id| {
-                self.orders.get(id).is_some_and(|o| o.acct == acct && o.snap.client_order_id == c)
-            });
+            let dup = self.open[sym]
+                .iter()
+                .any(|id| self.orders.get(id).is_some_and(|o| o.acct == acct && o.snap.client_order_id == c));
             if dup {
                 return Err(reject(-2010, "Duplicate order sent."));
             }
         }
-        if req.kind == OrderKind::LimitMaker && self.take_price(sym, req.side).is_some_and(|t| crosses(req.side, price, t)) {
+        if req.kind == OrderKind::LimitMaker
+            && self.take_price(sym, req.side).is_some_and(|t| crosses(req.side, price, t))
+        {
             return Err(reject(-2010, "Order would immediately match and take."));
         }
         let (asset, amount) = self.need(inst, req.side, price, req.qty);
@@ -483,14 +485,7 @@ impl Exchange {
         s.update_time_ms = now_ms;
         s.status = if s.executed_qty >= s.orig_qty { Status::Filled } else { Status::PartiallyFilled };
         s.working = s.status.open() && s.kind != OrderKind::Market;
-        s.fills.push(FillRow {
-            price,
-            qty,
-            commission: fee,
-            commission_asset: inst.quote.clone(),
-            trade_id,
-            maker,
-        });
+        s.fills.push(FillRow { price, qty, commission: fee, commission_asset: inst.quote.clone(), trade_id, maker });
         if let Some(a) = self.accounts.get_mut(acct.0 as usize) {
             a.trades.push(TradeRecord {
                 symbol: inst.symbol.clone(),
@@ -519,11 +514,8 @@ impl Exchange {
     }
 
     fn balances_event(&self, acct: AccountId, inst: &Instrument, now_ms: i64) -> Outbound {
-        let balances = self
-            .balances(acct)
-            .into_iter()
-            .filter(|b| b.asset == inst.base || b.asset == inst.quote)
-            .collect();
+        let balances =
+            self.balances(acct).into_iter().filter(|b| b.asset == inst.base || b.asset == inst.quote).collect();
         Outbound::Balances { account: acct, time_ms: now_ms, balances }
     }
 
@@ -534,9 +526,10 @@ impl Exchange {
             OrderRef::Id(id) => self.orders.get(&id).filter(|o| mine(o)).map(|_| id),
             OrderRef::Client(c) => {
                 // An open order with that id first, else the latest finished one.
-                let open = self.open[sym].iter().copied().find(|id| {
-                    self.orders.get(id).is_some_and(|o| mine(o) && o.snap.client_order_id == c)
-                });
+                let open = self.open[sym]
+                    .iter()
+                    .copied()
+                    .find(|id| self.orders.get(id).is_some_and(|o| mine(o) && o.snap.client_order_id == c));
                 open.or_else(|| {
                     self.orders.iter().rev().find(|(_, o)| mine(o) && o.snap.client_order_id == c).map(|(id, _)| *id)
                 })

@@ -6,8 +6,8 @@ use super::faults::FaultSignals;
 use super::market::MarketState;
 use super::stats::Counters;
 use super::streams::StreamTable;
-use super::weight::Weights;
 use super::trading::{self, Trading};
+use super::weight::Weights;
 use super::{rest, ws};
 use axum::Router;
 use axum::routing::{get, post};
@@ -51,10 +51,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             post(trading::rest::new_order).delete(trading::rest::cancel_order).get(trading::rest::query_order),
         )
         .route("/api/v3/order/test", post(trading::rest::test_order))
-        .route(
-            "/api/v3/openOrders",
-            get(trading::rest::open_orders).delete(trading::rest::cancel_open_orders),
-        )
+        .route("/api/v3/openOrders", get(trading::rest::open_orders).delete(trading::rest::cancel_open_orders))
         .route("/api/v3/account", get(trading::rest::account))
         .route("/api/v3/myTrades", get(trading::rest::my_trades))
         .route("/ws-api/v3", get(trading::ws_api::upgrade))

@@ -18,7 +18,7 @@ pub mod ws_api;
 use super::stats::Counters;
 use crate::domain::{BookTicker, Trade};
 use crate::route::binance::sign::Credentials;
-use crate::sim::exchange::{BalanceRow, ExecType, Exchange, Outbound};
+use crate::sim::exchange::{BalanceRow, Exchange, ExecType, Outbound};
 use auth::Keys;
 pub use limits::{Bans, OrderLimits};
 use serde_json::{Value, json};
@@ -146,9 +146,7 @@ impl Trading {
                     let id = self.exec_ids.fetch_add(1, Ordering::Relaxed);
                     (account.0, execution_report(ex, &report, id))
                 }
-                Outbound::Balances { account, time_ms, balances } => {
-                    (account.0, account_position(time_ms, &balances))
-                }
+                Outbound::Balances { account, time_ms, balances } => (account.0, account_position(time_ms, &balances)),
             };
             let _ = self.events.send(Arc::new(UserEvent { account, json: event.to_string() }));
         }
@@ -168,10 +166,8 @@ pub fn money(n: crate::domain::Notional) -> String {
 /// `executionReport` with every field of the docs (§4.3).
 fn execution_report(ex: &Exchange, r: &crate::sim::exchange::ExecReport, exec_id: i64) -> Value {
     let o = &r.order;
-    let (ps, qs) = ex
-        .symbol_index(&o.symbol)
-        .and_then(|i| ex.instrument(i))
-        .map_or((8, 8), |i| (i.price_scale, i.qty_scale));
+    let (ps, qs) =
+        ex.symbol_index(&o.symbol).and_then(|i| ex.instrument(i)).map_or((8, 8), |i| (i.price_scale, i.qty_scale));
     let p = |v: crate::domain::Price| super::render::dec_string(i128::from(v.0), ps);
     let q = |v: crate::domain::Qty| super::render::dec_string(i128::from(v.0), qs);
     let canceled = matches!(r.exec_type, ExecType::Canceled);

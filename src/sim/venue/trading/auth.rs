@@ -114,7 +114,12 @@ pub fn check_rest(
 
 /// Checks a WebSocket API signature (`apiKey`, `timestamp`, optional
 /// `recvWindow`, sorted) and returns the key's account.
-pub fn check_ws(keys: &Keys, params: &[(String, String)], now_ms: i64, max_recv_window_ms: i64) -> Result<Caller, Fail> {
+pub fn check_ws(
+    keys: &Keys,
+    params: &[(String, String)],
+    now_ms: i64,
+    max_recv_window_ms: i64,
+) -> Result<Caller, Fail> {
     let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
     let key = get("apiKey").filter(|k| !k.is_empty()).ok_or_else(|| super::params::missing("apiKey"))?;
     let (signer, account) = keys.find(key).ok_or_else(bad_key)?;

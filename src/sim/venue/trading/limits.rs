@@ -45,7 +45,10 @@ impl OrderLimits {
         }
         let retry = |len: i64| (((now_ms.div_euclid(len) + 1) * len - now_ms + 999) / 1000).max(1) as u64;
         let over = if e[0].1 > self.per_10s {
-            Some((format!("Too many new orders; current limit is {} orders per 10 SECOND.", self.per_10s), retry(TEN_SECONDS_MS)))
+            Some((
+                format!("Too many new orders; current limit is {} orders per 10 SECOND.", self.per_10s),
+                retry(TEN_SECONDS_MS),
+            ))
         } else if e[1].1 > self.per_day {
             Some((format!("Too many new orders; current limit is {} orders per 1 DAY.", self.per_day), retry(DAY_MS)))
         } else {
@@ -71,7 +74,10 @@ pub struct Bans {
 
 impl Bans {
     pub fn new(ban_secs: u64) -> Self {
-        Self { ban_ms: i64::try_from(ban_secs.saturating_mul(1000)).unwrap_or(i64::MAX / 2), ips: Mutex::new(HashMap::new()) }
+        Self {
+            ban_ms: i64::try_from(ban_secs.saturating_mul(1000)).unwrap_or(i64::MAX / 2),
+            ips: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Remembers that `ip` was told to wait `retry_after_secs` from `now_ms`.

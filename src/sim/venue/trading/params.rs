@@ -58,7 +58,10 @@ impl Params {
         match self.opt(name)? {
             None => Ok(None),
             Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
-                Fail::bad(-1100, format!("Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'."))
+                Fail::bad(
+                    -1100,
+                    format!("Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'."),
+                )
             }),
         }
     }
@@ -115,12 +118,16 @@ impl Params {
 
     /// An optional price at the instrument's scale.
     pub fn price(&self, name: &str, inst: &Instrument) -> Result<Option<Price>, Fail> {
-        self.opt(name)?.map(|v| Price::parse_unsigned(v.as_bytes(), inst.price_scale).map_err(|e| decimal_error(name, e))).transpose()
+        self.opt(name)?
+            .map(|v| Price::parse_unsigned(v.as_bytes(), inst.price_scale).map_err(|e| decimal_error(name, e)))
+            .transpose()
     }
 
     /// An optional quantity at the instrument's scale.
     pub fn qty(&self, name: &str, inst: &Instrument) -> Result<Option<Qty>, Fail> {
-        self.opt(name)?.map(|v| Qty::parse_unsigned(v.as_bytes(), inst.qty_scale).map_err(|e| decimal_error(name, e))).transpose()
+        self.opt(name)?
+            .map(|v| Qty::parse_unsigned(v.as_bytes(), inst.qty_scale).map_err(|e| decimal_error(name, e)))
+            .transpose()
     }
 
     /// `timestamp` in ms (a 16-digit microsecond timestamp is accepted too).
@@ -134,7 +141,9 @@ impl Params {
     pub fn recv_window(&self) -> Result<i64, Fail> {
         match self.opt("recvWindow")? {
             None => Ok(5000),
-            Some(v) => Price::parse_unsigned(v.as_bytes(), 3).map(|p| p.0 / 1000).map_err(|e| decimal_error("recvWindow", e)),
+            Some(v) => {
+                Price::parse_unsigned(v.as_bytes(), 3).map(|p| p.0 / 1000).map_err(|e| decimal_error("recvWindow", e))
+            }
         }
     }
 }

@@ -57,7 +57,9 @@ pub fn banned(tr: &Trading, used: u32, ip: IpAddr, wall_ms: i64) -> Option<Respo
     let f = Fail {
         status: StatusCode::IM_A_TEAPOT,
         code: -1003,
-        msg: format!("Way too much request weight used; IP banned until {until}. Please use WebSocket Streams for live updates to avoid bans."),
+        msg: format!(
+            "Way too much request weight used; IP banned until {until}. Please use WebSocket Streams for live updates to avoid bans."
+        ),
         retry_after: Some((((until - wall_ms) + 999) / 1000).max(1) as u64),
     };
     Some(respond(f.status, used, f.retry_after, f.body()))
@@ -376,7 +378,9 @@ fn order_ref(p: &Params) -> Result<OrderRef<'_>, Fail> {
     match (p.int("orderId")?, p.opt("origClientOrderId")?) {
         (Some(id), _) => Ok(OrderRef::Id(id)),
         (None, Some(c)) => Ok(OrderRef::Client(c)),
-        (None, None) => Err(Fail::bad(-1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")),
+        (None, None) => {
+            Err(Fail::bad(-1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!"))
+        }
     }
 }
 

@@ -178,7 +178,10 @@ fn handle(tr: &Trading, session: &mut Session, text: &str) -> (String, Vec<Strin
         (err(id, &f), Vec::new())
     };
     let Ok(req) = serde_json::from_str::<Value>(text) else {
-        return fail(&Value::Null, Fail::bad(-1100, "Illegal characters found in a parameter: the request is not JSON."));
+        return fail(
+            &Value::Null,
+            Fail::bad(-1100, "Illegal characters found in a parameter: the request is not JSON."),
+        );
     };
     let id = req.get("id").cloned().unwrap_or(Value::Null);
     let params = req.get("params").and_then(Value::as_object).cloned().unwrap_or_default();
@@ -234,7 +237,11 @@ fn handle(tr: &Trading, session: &mut Session, text: &str) -> (String, Vec<Strin
 }
 
 /// The `user-stream-drop-every-secs` timer.
-pub fn spawn_drop_timer(f: &FaultConfig, drops: watch::Sender<u64>, mut shutdown: watch::Receiver<bool>) -> Option<JoinHandle<()>> {
+pub fn spawn_drop_timer(
+    f: &FaultConfig,
+    drops: watch::Sender<u64>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Option<JoinHandle<()>> {
     if f.user_stream_drop_every_secs <= 0.0 {
         return None;
     }
