@@ -141,7 +141,7 @@ fn far_limit(client_id: &str) -> Vec<(&str, &str)> {
 }
 
 fn balance(venue: &SimVenue, asset: &str) -> (Notional, Notional) {
-    let rows = venue.balances(&SimVenue::demo_credentials().key.expose().to_string()).expect("demo account");
+    let rows = venue.balances(SimVenue::demo_credentials().key.expose()).expect("demo account");
     rows.iter().find(|b| b.asset == asset).map_or((Notional::ZERO, Notional::ZERO), |b| (b.free, b.locked))
 }
 

@@ -184,6 +184,7 @@ pub struct ExecReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // the API of the real core: events are moved, not stored
 pub enum Outbound {
     Execution { account: AccountId, report: ExecReport },
     Balances { account: AccountId, time_ms: i64, balances: Vec<BalanceRow> },
