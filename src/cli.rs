@@ -207,6 +207,13 @@ pub struct SimExchangeArgs {
     /// Pace of a recorded file: `realtime`, `max`, or a multiple such as `10`.
     #[arg(long)]
     pub speed: Option<String>,
+    /// Register this API key for signed trading (with `--api-secret`); without
+    /// both, the venue's demo pair is printed at start.
+    #[arg(long, value_name = "KEY")]
+    pub api_key: Option<String>,
+    /// The secret of `--api-key`.
+    #[arg(long, value_name = "SECRET")]
+    pub api_secret: Option<String>,
     #[command(flatten)]
     pub faults: crate::sim::venue::FaultArgs,
 }

@@ -1,14 +1,18 @@
 //! `tickdesk sim-exchange`: the sim venue as a process. Prints one line with
-//! the base URLs, serves until Ctrl-C or SIGTERM, then prints its stats.
+//! the base URLs (REST, streams, WebSocket API), registers `--api-key` /
+//! `--api-secret` or prints the venue's demo pair, serves until Ctrl-C or
+//! SIGTERM, then prints its stats.
 
 use super::RunError;
 use crate::cli::SimExchangeArgs;
 use crate::config::{Config, Speed};
-use crate::sim::venue::{MarketSource, SimVenue, VenueOptions};
+use crate::route::binance::sign::Credentials;
+use crate::sim::venue::{DEMO_API_KEY, DEMO_API_SECRET, MarketSource, SimVenue, VenueOptions};
 use std::io::Write;
 
 pub fn run(cfg: &Config, args: &SimExchangeArgs) -> Result<(), RunError> {
     let opts = options(cfg, args)?;
+    let key = credentials(args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -17,7 +21,23 @@ pub fn run(cfg: &Config, args: &SimExchangeArgs) -> Result<(), RunError> {
     rt.block_on(async {
         let venue = SimVenue::start(opts).await.map_err(RunError::Runtime)?;
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "sim-exchange listening: rest {} ws {}", venue.rest_base(), venue.ws_base());
+        let _ = writeln!(
+            out,
+            "sim-exchange listening: rest {} ws {} ws-api {}",
+            venue.rest_base(),
+            venue.ws_base(),
+            venue.ws_api_url()
+        );
+        match &key {
+            Some(c) => {
+                venue.register_key(c);
+                let _ = writeln!(out, "API key registered: {:?}", c.key);
+            }
+            // The venue's own public demo pair: the only secret ever printed.
+            None => {
+                let _ = writeln!(out, "demo API key: {DEMO_API_KEY} secret: {DEMO_API_SECRET}");
+            }
+        }
         let _ = out.flush();
         drop(out);
         wait_for_signal().await;
@@ -27,6 +47,18 @@ pub fn run(cfg: &Config, args: &SimExchangeArgs) -> Result<(), RunError> {
         println!("{json}");
         Ok(())
     })
+}
+
+/// `--api-key` and `--api-secret`: both or neither.
+pub fn credentials(args: &SimExchangeArgs) -> Result<Option<Credentials>, RunError> {
+    match (args.api_key.as_deref(), args.api_secret.as_deref()) {
+        (None, None) => Ok(None),
+        (Some(k), Some(s)) if !k.trim().is_empty() && !s.trim().is_empty() => {
+            Ok(Some(Credentials::new(k.trim(), s.trim())))
+        }
+        (Some(_), Some(_)) => Err(RunError::Config("--api-key and --api-secret must not be empty".into())),
+        _ => Err(RunError::Config("--api-key and --api-secret go together: give both or neither".into())),
+    }
 }
 
 /// The venue's options from the config and the flags (flags win).

@@ -44,11 +44,16 @@ mod rest;
 mod server;
 mod stats;
 mod streams;
+mod trading;
 mod weight;
 mod ws;
 
 pub use config::{FaultArgs, FaultConfig, SimVenueConfig};
-pub use stats::{ClientStats, FaultStats, VenueStats};
+pub use stats::{ClientStats, FaultStats, TradingStats, VenueStats};
+pub use trading::auth::{DEMO_API_KEY, DEMO_API_SECRET};
+
+use crate::route::binance::sign::Credentials;
+use crate::sim::exchange::{BalanceRow, Exchange};
 
 use crate::config::Speed;
 use crate::feed::input::InputReader;
@@ -113,6 +118,15 @@ impl SimVenue {
         let now_ms = crate::telemetry::wall_ns().div_euclid(1_000_000);
         let (streams, state, source) = prepare(opts.market, &cfg, now_ms).await?;
         let counters = Arc::new(Counters::default());
+        let exchange = match &source {
+            Source::Synthetic(g) => {
+                Ok(Exchange::new(&cfg.exchange, &g.instruments()).map_err(|e| format!("sim-venue.exchange: {e}"))?)
+            }
+            Source::Recorded(..) => {
+                Err("Trading is not available on this venue: it replays a recorded file (market data only).".into())
+            }
+        };
+        let trading = Arc::new(trading::Trading::new(exchange, &cfg, counters.clone()));
         let stop = Arc::new(AtomicBool::new(false));
         let shared = Arc::new(Shared {
             weights: weight::Weights::new(cfg.weight_limit_1m),
@@ -122,6 +136,7 @@ impl SimVenue {
             streams: Arc::new(streams),
             state: Arc::new(Mutex::new(state)),
             faults: Arc::new(faults::FaultSignals::new()),
+            trading,
             shutdown: watch::channel(false).0,
         });
         let ctx = HubCtx {
@@ -132,6 +147,7 @@ impl SimVenue {
             faults: shared.cfg.faults.clone(),
             max_batch: shared.cfg.max_batch,
             stop: stop.clone(),
+            trading: shared.trading.clone(),
         };
         let hub = std::thread::Builder::new()
             .name("sim-venue-hub".into())
@@ -140,8 +156,13 @@ impl SimVenue {
                 Source::Recorded(reader, speed) => replay::run(*reader, speed, ctx),
             })
             .map_err(|e| format!("cannot start the hub thread: {e}"))?;
-        let timers =
+        let mut timers =
             faults::spawn_timers(&shared.cfg.faults, shared.faults.clone(), counters, shared.shutdown.subscribe());
+        timers.extend(trading::ws_api::spawn_drop_timer(
+            &shared.cfg.faults,
+            shared.trading.drops.clone(),
+            shared.shutdown.subscribe(),
+        ));
         let app = server::router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let mut down = shared.shutdown.subscribe();
         let server = tokio::spawn(async move {
@@ -171,6 +192,35 @@ impl SimVenue {
     /// `http://127.0.0.1:PORT`; clients add `/api/v3/...`.
     pub fn rest_base(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `ws://127.0.0.1:PORT/ws-api/v3`: the WebSocket API (user data stream).
+    pub fn ws_api_url(&self) -> String {
+        format!("ws://{}/ws-api/v3", self.addr)
+    }
+
+    /// Registers an API key pair (replacing one with the same key) and opens
+    /// its account with the configured starting balances.
+    pub fn register_key(&self, credentials: &Credentials) {
+        self.shared.trading.register_key(credentials);
+    }
+
+    /// The venue's demo key pair ([`DEMO_API_KEY`], [`DEMO_API_SECRET`]),
+    /// registered at every start. It is public: it trades only this
+    /// venue's simulated balances.
+    pub fn demo_credentials() -> Credentials {
+        trading::auth::demo_credentials()
+    }
+
+    /// The balances of `api_key`'s account; `None` for an unknown key or a
+    /// venue that does not trade (a recording).
+    pub fn balances(&self, api_key: &str) -> Option<Vec<BalanceRow>> {
+        self.shared.trading.balances(api_key)
+    }
+
+    /// Cuts every WebSocket API connection without a close frame (tests).
+    pub fn drop_user_streams(&self) {
+        self.shared.trading.drop_user_streams();
     }
 
     pub fn stats(&self) -> VenueStats {

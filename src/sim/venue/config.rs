@@ -35,6 +35,16 @@ pub struct SimVenueConfig {
     pub max_streams_per_connection: usize,
     /// REQUEST_WEIGHT per IP per minute; above it REST answers 429 with Retry-After.
     pub weight_limit_1m: u32,
+    /// New orders per account per aligned 10 s window; above it 429 -1015 (Binance: 50).
+    pub order_limit_10s: u32,
+    /// New orders per account per UTC day; above it 429 -1015 (Binance: 160000).
+    pub order_limit_1d: u32,
+    /// Largest `recvWindow` a signed request may ask for; above it -1131 (Binance: 60000).
+    pub max_recv_window_ms: i64,
+    /// Seconds an IP is banned (HTTP 418) for sending a request while a `Retry-After` it got still runs.
+    pub ban_secs: u64,
+    /// `[sim-venue.exchange]`: the matching core (fees, starting balances).
+    pub exchange: crate::sim::exchange::ExchangeConfig,
     /// Fault injection (all off by default).
     pub faults: FaultConfig,
 }
@@ -55,6 +65,11 @@ impl Default for SimVenueConfig {
             max_connection_secs: 86_400.0,
             max_streams_per_connection: 1024,
             weight_limit_1m: 6000,
+            order_limit_10s: 50,
+            order_limit_1d: 160_000,
+            max_recv_window_ms: 60_000,
+            ban_secs: 120,
+            exchange: crate::sim::exchange::ExchangeConfig::default(),
             faults: FaultConfig::default(),
         }
     }
@@ -104,6 +119,16 @@ impl SimVenueConfig {
         if self.weight_limit_1m == 0 {
             return k("weight-limit-1m", "must be at least 1");
         }
+        if self.order_limit_10s == 0 || self.order_limit_1d == 0 {
+            return k("order-limit-10s", "the order limits must be at least 1");
+        }
+        if !(1..=86_400_000).contains(&self.max_recv_window_ms) {
+            return k("max-recv-window-ms", "must be within [1, 86400000]");
+        }
+        if !(1..=259_200).contains(&self.ban_secs) {
+            return k("ban-secs", "must be within [1, 259200] (3 days)");
+        }
+        self.exchange.validate()?;
         self.faults.validate()
     }
 }
@@ -134,6 +159,14 @@ pub struct FaultConfig {
     pub rest_500_every_n: u64,
     /// Every REST answer is delayed this many milliseconds (0 = off).
     pub rest_delay_ms: u64,
+    /// New orders are executed, then their answer is delayed this many milliseconds (0 = off).
+    pub order_delay_ms: u64,
+    /// The venue's clock (timestamp checks, `serverTime`) runs this far ahead (or behind, negative).
+    pub clock_skew_ms: i64,
+    /// Every Nth signed request answers 429 -1003 with `Retry-After: 1` (0 = off).
+    pub order_429_every_n: u64,
+    /// Every N seconds every WebSocket API connection is cut without a close frame (0 = off).
+    pub user_stream_drop_every_secs: f64,
 }
 
 impl Default for FaultConfig {
@@ -150,6 +183,10 @@ impl Default for FaultConfig {
             retry_after_secs: 1,
             rest_500_every_n: 0,
             rest_delay_ms: 0,
+            order_delay_ms: 0,
+            clock_skew_ms: 0,
+            order_429_every_n: 0,
+            user_stream_drop_every_secs: 0.0,
         }
     }
 }
@@ -160,6 +197,7 @@ impl FaultConfig {
             ("drop-every-secs", self.drop_every_secs),
             ("stall-every-secs", self.stall_every_secs),
             ("stall-secs", self.stall_secs),
+            ("user-stream-drop-every-secs", self.user_stream_drop_every_secs),
         ] {
             if !(v.is_finite() && (0.0..=1e9).contains(&v)) {
                 return Err(format!("sim-venue.faults.{key}: must be within [0, 1e9]"));
@@ -173,6 +211,12 @@ impl FaultConfig {
         }
         if self.rest_delay_ms > 600_000 {
             return Err("sim-venue.faults.rest-delay-ms: at most 600000".into());
+        }
+        if self.order_delay_ms > 600_000 {
+            return Err("sim-venue.faults.order-delay-ms: at most 600000".into());
+        }
+        if self.clock_skew_ms.abs() > 86_400_000 {
+            return Err("sim-venue.faults.clock-skew-ms: within a day either way".into());
         }
         Ok(())
     }
@@ -219,6 +263,18 @@ pub struct FaultArgs {
     /// Delay every REST answer by this many milliseconds.
     #[arg(long, value_name = "MS")]
     pub rest_delay_ms: Option<u64>,
+    /// Execute every new order, then delay its answer by this many milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub order_delay_ms: Option<u64>,
+    /// Run the venue's clock this many milliseconds ahead (negative: behind).
+    #[arg(long, value_name = "MS", allow_hyphen_values = true)]
+    pub clock_skew_ms: Option<i64>,
+    /// Answer every Nth signed request with 429 and Retry-After: 1.
+    #[arg(long = "order-429-every-n", value_name = "N")]
+    pub order_429_every_n: Option<u64>,
+    /// Cut every WebSocket API connection every N seconds (no close frame).
+    #[arg(long, value_name = "SECS")]
+    pub user_stream_drop_every_secs: Option<f64>,
 }
 
 impl FaultArgs {
@@ -240,6 +296,10 @@ impl FaultArgs {
         set(&mut f.retry_after_secs, self.retry_after_secs);
         set(&mut f.rest_500_every_n, self.rest_500_every_n);
         set(&mut f.rest_delay_ms, self.rest_delay_ms);
+        set(&mut f.order_delay_ms, self.order_delay_ms);
+        set(&mut f.clock_skew_ms, self.clock_skew_ms);
+        set(&mut f.order_429_every_n, self.order_429_every_n);
+        set(&mut f.user_stream_drop_every_secs, self.user_stream_drop_every_secs);
     }
 }
 

@@ -38,6 +38,8 @@ pub struct HubCtx {
     pub faults: FaultConfig,
     pub max_batch: usize,
     pub stop: Arc<AtomicBool>,
+    /// The matching core is fed every generated bookTicker and trade.
+    pub trading: Arc<super::trading::Trading>,
 }
 
 impl HubCtx {
@@ -152,6 +154,7 @@ impl SyntheticHub {
         match event {
             MarketEvent::Trade(t) => {
                 st.on_trade(i, &t);
+                self.ctx.trading.on_trade(i, &t);
                 self.trades_seen += 1;
                 let n = self.trades_seen;
                 let f = &self.ctx.faults;
@@ -177,6 +180,7 @@ impl SyntheticHub {
             }
             MarketEvent::BookTicker(b) => {
                 st.on_book(i, &b);
+                self.ctx.trading.on_book(i, &b, meta.time_ms);
                 self.push_frame(i, StreamKind::BookTicker, frame, false);
             }
             _ => {}

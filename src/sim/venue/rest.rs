@@ -55,7 +55,7 @@ fn now_ms() -> i64 {
     crate::telemetry::wall_ns().div_euclid(1_000_000)
 }
 
-fn respond(status: StatusCode, used: u32, retry_after: Option<u64>, body: String) -> Response {
+pub(super) fn respond(status: StatusCode, used: u32, retry_after: Option<u64>, body: String) -> Response {
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
     h.insert("content-type", HeaderValue::from_static("application/json;charset=UTF-8"));
@@ -70,6 +70,10 @@ fn respond(status: StatusCode, used: u32, retry_after: Option<u64>, body: String
 async fn answer(sh: &Shared, ip: IpAddr, weight: u32, body: impl FnOnce() -> Result<String, ApiError>) -> Response {
     let c = &sh.counters;
     let n = Counters::inc(&c.rest_requests);
+    if let Some(r) = super::trading::rest::banned(&sh.trading, sh.weights.used(ip, now_ms()), ip, now_ms()) {
+        Counters::inc(&c.rest_errors);
+        return r;
+    }
     let f = &sh.cfg.faults;
     if f.rest_delay_ms > 0 {
         Counters::inc(&c.faults.rest_delayed);
@@ -104,6 +108,7 @@ async fn answer(sh: &Shared, ip: IpAddr, weight: u32, body: impl FnOnce() -> Res
             sh.weights.limit()
         );
         let e = ApiError { status: StatusCode::TOO_MANY_REQUESTS, code: -1003, msg };
+        sh.trading.bans.arm(ip, now_ms(), charge.retry_after_secs);
         return respond(e.status, charge.used, Some(charge.retry_after_secs), e.body());
     }
     match body() {
@@ -136,7 +141,7 @@ pub async fn ping(ConnectInfo(peer): ConnectInfo<SocketAddr>, State(sh): State<A
 
 /// `GET /api/v3/time` → `{"serverTime":..}`
 pub async fn time(ConnectInfo(peer): ConnectInfo<SocketAddr>, State(sh): State<Arc<Shared>>) -> Response {
-    answer(&sh, peer.ip(), 1, || Ok(format!(r#"{{"serverTime":{}}}"#, now_ms()))).await
+    answer(&sh, peer.ip(), 1, || Ok(format!(r#"{{"serverTime":{}}}"#, sh.trading.now_ms()))).await
 }
 
 /// `GET /api/v3/exchangeInfo[?symbol=X | ?symbols=["X","Y"]]`

@@ -29,7 +29,22 @@ pub struct Counters {
     pub rest_errors: AtomicU64,
     pub rest_rate_limited: AtomicU64,
     pub faults: FaultCounters,
+    pub trading: TradingCounters,
     pub clients: Mutex<Clients>,
+}
+
+/// Signed trading and the user data stream.
+#[derive(Debug, Default)]
+pub struct TradingCounters {
+    pub orders_placed: AtomicU64,
+    pub orders_rejected: AtomicU64,
+    pub orders_canceled: AtomicU64,
+    pub fills: AtomicU64,
+    pub rate_limited_429: AtomicU64,
+    pub bans_418: AtomicU64,
+    pub bad_signatures: AtomicU64,
+    pub timestamp_rejects: AtomicU64,
+    pub user_streams_dropped: AtomicU64,
 }
 
 /// Injected faults.
@@ -45,6 +60,8 @@ pub struct FaultCounters {
     pub rest_429: AtomicU64,
     pub rest_500: AtomicU64,
     pub rest_delayed: AtomicU64,
+    pub order_429: AtomicU64,
+    pub order_delayed: AtomicU64,
 }
 
 /// Per-connection counters.
@@ -136,6 +153,19 @@ impl Counters {
                 rest_429: l(&f.rest_429),
                 rest_500: l(&f.rest_500),
                 rest_delayed: l(&f.rest_delayed),
+                order_429: l(&f.order_429),
+                order_delayed: l(&f.order_delayed),
+            },
+            trading: TradingStats {
+                orders_placed: l(&self.trading.orders_placed),
+                orders_rejected: l(&self.trading.orders_rejected),
+                orders_canceled: l(&self.trading.orders_canceled),
+                fills: l(&self.trading.fills),
+                rate_limited_429: l(&self.trading.rate_limited_429),
+                bans_418: l(&self.trading.bans_418),
+                bad_signatures: l(&self.trading.bad_signatures),
+                timestamp_rejects: l(&self.trading.timestamp_rejects),
+                user_streams_dropped: l(&self.trading.user_streams_dropped),
             },
             clients: g.open.iter().map(|(id, c)| ClientStats::of(*id, c, true)).collect(),
             slow_clients: g.slow.iter().cloned().collect(),
@@ -171,6 +201,7 @@ pub struct VenueStats {
     pub rest_errors: u64,
     pub rest_rate_limited: u64,
     pub faults: FaultStats,
+    pub trading: TradingStats,
     /// Open connections.
     pub clients: Vec<ClientStats>,
     /// The last closed connections that dropped frames.
@@ -191,6 +222,29 @@ pub struct FaultStats {
     pub rest_429: u64,
     pub rest_500: u64,
     pub rest_delayed: u64,
+    /// Signed requests answered 429 by `order-429-every-n`.
+    pub order_429: u64,
+    /// New-order answers delayed by `order-delay-ms`.
+    pub order_delayed: u64,
+}
+
+/// Signed trading: orders, fills, refusals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TradingStats {
+    /// New orders accepted, refused (filters, balance, parameters), and orders canceled.
+    pub orders_placed: u64,
+    pub orders_rejected: u64,
+    pub orders_canceled: u64,
+    /// Fills of the venue's accounts.
+    pub fills: u64,
+    /// Signed requests answered 429 (weight, ORDERS limit, fault) and 418 answers (bans, any request).
+    pub rate_limited_429: u64,
+    pub bans_418: u64,
+    /// -1022 and -1021 refusals (REST and WebSocket API).
+    pub bad_signatures: u64,
+    pub timestamp_rejects: u64,
+    /// WebSocket API connections cut by `drop_user_streams` or the fault.
+    pub user_streams_dropped: u64,
 }
 
 /// One connection.
