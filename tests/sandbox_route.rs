@@ -23,6 +23,7 @@ symbol = "BTCUSDT"
 timeframe = "1s"
 fast = 2
 slow = 4
+qty = "0.01"
 "#;
 
 struct Run {
@@ -65,7 +66,12 @@ fn balances(v: &Value) -> BTreeMap<String, i128> {
     v.as_array()
         .unwrap()
         .iter()
-        .map(|b| (b["asset"].as_str().unwrap().to_string(), dec(b["free"].as_str().unwrap()) + dec(b["locked"].as_str().unwrap())))
+        .map(|b| {
+            (
+                b["asset"].as_str().unwrap().to_string(),
+                dec(b["free"].as_str().unwrap()) + dec(b["locked"].as_str().unwrap()),
+            )
+        })
         .collect()
 }
 
@@ -83,7 +89,8 @@ fn assert_books_agree(s: &Value) {
         let base = symbol.strip_suffix("USDT").unwrap();
         let qty = dec(p["qty"].as_str().unwrap());
         assert_eq!(delta(base), qty, "{symbol}: venue {base} change vs position ({p})");
-        marked += qty * dec(p["last"].as_str().unwrap()) / 10i128.pow(18);
+        // Both carry at most 8 decimals: scale down first so the product fits in i128.
+        marked += (qty / 10i128.pow(10)) * (dec(p["last"].as_str().unwrap()) / 10i128.pow(10)) * 100;
     }
     let total = dec(s["pnl"]["total"].as_str().unwrap());
     assert_eq!(delta("USDT") + marked, total, "quote change + marked positions vs P&L: {}", s["pnl"]);
@@ -129,10 +136,7 @@ fn a_dropped_user_stream_is_reconciled_and_no_fill_is_lost() {
 #[test]
 fn answers_slower_than_the_client_timeout_never_duplicate_an_order() {
     let r = run(
-        &[
-            ("TICKDESK_SIM_VENUE__FAULTS__ORDER_DELAY_MS", "700"),
-            ("TICKDESK_ROUTE__TRADING__TIMEOUT_MS", "300"),
-        ],
+        &[("TICKDESK_SIM_VENUE__FAULTS__ORDER_DELAY_MS", "700"), ("TICKDESK_ROUTE__TRADING__TIMEOUT_MS", "300")],
         &["--route", "sandbox", "--duration", "12s"],
         true,
     );
@@ -181,7 +185,11 @@ fn read_logs(r: &Run) -> String {
 }
 
 fn assert_secrets_absent(r: &Run) {
-    let outputs = [String::from_utf8_lossy(&r.out.stdout).to_string(), String::from_utf8_lossy(&r.out.stderr).to_string(), read_logs(r)];
+    let outputs = [
+        String::from_utf8_lossy(&r.out.stdout).to_string(),
+        String::from_utf8_lossy(&r.out.stderr).to_string(),
+        read_logs(r),
+    ];
     for (what, text) in ["stdout", "stderr", "logs"].iter().zip(outputs) {
         assert!(!text.contains(SECRET), "the secret appears in {what}");
         assert!(!text.contains(KEY), "the full API key appears in {what}");

@@ -125,4 +125,3 @@ impl fmt::Display for RouteMode {
         })
     }
 }
-

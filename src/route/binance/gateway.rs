@@ -124,7 +124,9 @@ impl GatewayHandle {
     /// final balances are read. The engine's channel is released after it.
     pub async fn finish(self) -> GatewayReport {
         self.stop.send_replace(true);
-        self.task.await.unwrap_or_else(|e| GatewayReport { errors: vec![format!("gateway task: {e}")], ..Default::default() })
+        self.task
+            .await
+            .unwrap_or_else(|e| GatewayReport { errors: vec![format!("gateway task: {e}")], ..Default::default() })
     }
 }
 
@@ -152,7 +154,6 @@ pub fn spawn(
         by_order: HashMap::new(),
         done_tx,
         stream_up: false,
-        has_stream: stream.is_some(),
         in_flight: 0,
         report: GatewayReport::default(),
     };
@@ -162,13 +163,28 @@ pub fn spawn(
 
 /// The answer of a request task, applied by the loop (which owns all state).
 enum Outcome {
-    Submitted { client_id: String, result: Result<super::client::Submitted, super::error::TradeError> },
-    Canceled { client_id: String, result: Result<super::parse::OrderView, super::error::TradeError> },
-    Queried { client_id: String, result: Result<super::parse::OrderView, super::error::TradeError> },
-    Trades { client_id: String, result: Result<Vec<super::parse::MyTrade>, super::error::TradeError> },
+    Submitted {
+        client_id: String,
+        result: Result<super::client::Submitted, super::error::TradeError>,
+    },
+    Canceled {
+        client_id: String,
+        result: Result<super::parse::OrderView, super::error::TradeError>,
+    },
+    Queried {
+        client_id: String,
+        result: Result<super::parse::OrderView, super::error::TradeError>,
+    },
+    Trades {
+        client_id: String,
+        result: Result<Vec<super::parse::MyTrade>, super::error::TradeError>,
+    },
     Reconciled(Box<reconcile::Snapshot>),
     /// A cancel of an open order an earlier session left.
-    Orphan { symbol: String, result: Result<super::parse::OrderView, super::error::TradeError> },
+    Orphan {
+        symbol: String,
+        result: Result<super::parse::OrderView, super::error::TradeError>,
+    },
 }
 
 struct Gateway {
@@ -181,7 +197,6 @@ struct Gateway {
     by_order: HashMap<crate::domain::OrderId, String>,
     done_tx: mpsc::Sender<Outcome>,
     stream_up: bool,
-    has_stream: bool,
     in_flight: usize,
     report: GatewayReport,
 }

@@ -52,7 +52,11 @@ fn balances(a: &AccountInfo) -> Vec<BalanceView> {
         .balances
         .iter()
         .filter(|b| b.free != Notional::ZERO || b.locked != Notional::ZERO)
-        .map(|b| BalanceView { asset: b.asset.clone(), free: b.free.display().to_string(), locked: b.locked.display().to_string() })
+        .map(|b| BalanceView {
+            asset: b.asset.clone(),
+            free: b.free.display().to_string(),
+            locked: b.locked.display().to_string(),
+        })
         .collect();
     v.sort_by(|a, b| a.asset.cmp(&b.asset));
     v
@@ -64,9 +68,9 @@ impl Gateway {
     pub(super) fn spawn_reconcile(&mut self, at_start: bool) {
         let symbols = if at_start { self.instruments.iter().map(|(id, _)| id).collect() } else { self.open_symbols() };
         let (client, instruments) = (self.client.clone(), self.instruments.clone());
-        self.spawn_task(async move {
-            Outcome::Reconciled(Box::new(fetch(&client, &instruments, symbols, at_start).await))
-        });
+        self.spawn_task(
+            async move { Outcome::Reconciled(Box::new(fetch(&client, &instruments, symbols, at_start).await)) },
+        );
     }
 
     /// Instruments with orders this session has not seen end.
@@ -143,8 +147,12 @@ impl Gateway {
 
     /// While the user data stream is down: ask after every order not seen to end.
     pub(super) fn poll_open(&mut self) {
-        let due: Vec<String> =
-            self.tracks.iter().filter(|(_, t)| !t.done && !t.submitting && !t.querying).map(|(c, _)| c.clone()).collect();
+        let due: Vec<String> = self
+            .tracks
+            .iter()
+            .filter(|(_, t)| !t.done && !t.submitting && !t.querying)
+            .map(|(c, _)| c.clone())
+            .collect();
         if due.is_empty() {
             return;
         }
