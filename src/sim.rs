@@ -24,6 +24,7 @@
 
 mod arrivals;
 pub mod config;
+pub mod exchange;
 mod frames;
 pub mod generator;
 mod market;
