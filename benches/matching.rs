@@ -46,7 +46,15 @@ impl Sim {
         };
         let mut ex = Exchange::new(&cfg, &[inst]).unwrap();
         let accts = [ex.open_account("a"), ex.open_account("b")];
-        Self { ex, accts, resting: VecDeque::new(), out: Vec::with_capacity(64), rng: 0x9e37_79b9_7f4a_7c15, now: 0, mid: MID }
+        Self {
+            ex,
+            accts,
+            resting: VecDeque::new(),
+            out: Vec::with_capacity(64),
+            rng: 0x9e37_79b9_7f4a_7c15,
+            now: 0,
+            mid: MID,
+        }
     }
 
     fn next(&mut self) -> u64 {
@@ -57,7 +65,13 @@ impl Sim {
         self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 
-    fn req(side: Side, kind: OrderKind, tif: Option<TimeInForce>, price: Option<i64>, qty: i64) -> PlaceRequest<'static> {
+    fn req(
+        side: Side,
+        kind: OrderKind,
+        tif: Option<TimeInForce>,
+        price: Option<i64>,
+        qty: i64,
+    ) -> PlaceRequest<'static> {
         PlaceRequest {
             symbol: "BTCUSDT",
             side,

@@ -4,6 +4,8 @@
 //! traded and the fees, nothing is locked below zero, and the resting book
 //! is never crossed.
 
+#![allow(clippy::unwrap_used)] // a test: a panic is a failure
+
 use proptest::prelude::*;
 use std::collections::HashMap;
 use tickdesk::domain::{FilterStrings, Instrument, Notional, OrderKind, Price, Qty, Side, TimeInForce, Venue};

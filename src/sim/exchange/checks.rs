@@ -170,8 +170,12 @@ impl Exchange {
         let Some(book) = self.books.get(sym) else { return false };
         let (best_bid, best_ask) = book.best();
         match side {
-            Side::Buy => best_ask.is_some_and(|a| a <= price.0) || book.top.is_some_and(|t| t.ask.0 > 0 && t.ask <= price),
-            Side::Sell => best_bid.is_some_and(|b| b >= price.0) || book.top.is_some_and(|t| t.bid.0 > 0 && t.bid >= price),
+            Side::Buy => {
+                best_ask.is_some_and(|a| a <= price.0) || book.top.is_some_and(|t| t.ask.0 > 0 && t.ask <= price)
+            }
+            Side::Sell => {
+                best_bid.is_some_and(|b| b >= price.0) || book.top.is_some_and(|t| t.bid.0 > 0 && t.bid >= price)
+            }
         }
     }
 }

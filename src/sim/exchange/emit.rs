@@ -1,10 +1,10 @@
 //! Turning internal records into the public shapes; the only place that
 //! builds `String`s, so the matching itself stays allocation-free.
 
+use super::Exchange;
 use super::account::Bal;
 use super::order::Order;
 use super::types::{AccountId, BalanceRow, ExecReport, ExecType, OrderSnapshot, Outbound};
-use super::Exchange;
 use crate::domain::{Notional, Price, Qty};
 
 pub(super) fn balance_row(asset: &str, b: &Bal) -> BalanceRow {

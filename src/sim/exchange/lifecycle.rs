@@ -2,9 +2,7 @@
 
 use super::Exchange;
 use super::order::{ClientId, Order};
-use super::types::{
-    AccountId, ExecReport, ExecType, OrderRef, OrderSnapshot, Outbound, Reject, Status, TradeRecord,
-};
+use super::types::{AccountId, ExecReport, ExecType, OrderRef, OrderSnapshot, Outbound, Reject, Status, TradeRecord};
 use crate::domain::{Notional, Price, Qty};
 
 impl Exchange {

@@ -109,15 +109,16 @@ impl Exchange {
     ) -> i64 {
         plan.clear();
         let Some(book) = self.books.get(sym) else { return 0 };
-        let mut generated_top = match (generated, book.top) {
-            (true, Some(t)) => match side {
-                Side::Buy => (t.ask_qty.0 > 0 && t.ask.0 > 0 && limit.is_none_or(|l| t.ask <= l))
-                    .then_some((t.ask, t.ask_qty.0)),
-                Side::Sell => (t.bid_qty.0 > 0 && t.bid.0 > 0 && limit.is_none_or(|l| t.bid >= l))
-                    .then_some((t.bid, t.bid_qty.0)),
-            },
-            _ => None,
-        };
+        let mut generated_top =
+            match (generated, book.top) {
+                (true, Some(t)) => match side {
+                    Side::Buy => (t.ask_qty.0 > 0 && t.ask.0 > 0 && limit.is_none_or(|l| t.ask <= l))
+                        .then_some((t.ask, t.ask_qty.0)),
+                    Side::Sell => (t.bid_qty.0 > 0 && t.bid.0 > 0 && limit.is_none_or(|l| t.bid >= l))
+                        .then_some((t.bid, t.bid_qty.0)),
+                },
+                _ => None,
+            };
         let mut rem = qty.max(0);
         match (side, limit) {
             (Side::Buy, Some(l)) => self.walk(book.asks.range(..=l.0), side, &mut generated_top, &mut rem, plan),
@@ -249,7 +250,15 @@ impl Exchange {
     }
 
     /// A resting order fills as maker; filled, it leaves the book.
-    pub(super) fn maker_fill(&mut self, slot: u32, price: Price, qty: Qty, tid: i64, now_ms: i64, out: &mut Vec<Outbound>) {
+    pub(super) fn maker_fill(
+        &mut self,
+        slot: u32,
+        price: Price,
+        qty: Qty,
+        tid: i64,
+        now_ms: i64,
+        out: &mut Vec<Outbound>,
+    ) {
         let Some(mut r) = self.slab.get(slot).copied() else { return };
         self.fill(&mut r, price, qty, true, tid, now_ms, out, None);
         if r.remaining() == 0 {

@@ -21,7 +21,8 @@ impl ClientId {
     /// `None` unless 1-36 characters of `[A-Za-z0-9_-]`.
     pub fn parse(s: &str) -> Option<Self> {
         let b = s.as_bytes();
-        if b.is_empty() || b.len() > CLIENT_ID_MAX || !b.iter().all(|c| c.is_ascii_alphanumeric() || b"_-".contains(c)) {
+        if b.is_empty() || b.len() > CLIENT_ID_MAX || !b.iter().all(|c| c.is_ascii_alphanumeric() || b"_-".contains(c))
+        {
             return None;
         }
         let mut buf = [0u8; CLIENT_ID_MAX];

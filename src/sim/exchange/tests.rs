@@ -309,11 +309,8 @@ fn filters_fail_with_binance_codes() {
     assert_eq!(reject(&mut ex, a, &e(300_000, 0)), lot);
     assert_eq!(reject(&mut ex, a, &e(300_000, i64::MAX)), lot);
     assert_eq!(reject(&mut ex, a, &e(5, 2)), notional);
-    let stop_off_tick = PlaceRequest {
-        kind: OrderKind::StopLossLimit,
-        stop_price: Some(Price(300_002)),
-        ..e(300_000, 10)
-    };
+    let stop_off_tick =
+        PlaceRequest { kind: OrderKind::StopLossLimit, stop_price: Some(Price(300_002)), ..e(300_000, 10) };
     assert_eq!(reject(&mut ex, a, &stop_off_tick), price_f);
     // LOT_SIZE step on BTCUSDT is one unit of the scale, so only the bounds bite there.
     assert_eq!(reject(&mut ex, a, &gtc(Side::Buy, "100", "0")), lot);
@@ -377,12 +374,17 @@ fn cancel_and_query_unknown_orders() {
     assert_eq!(ex.query(a, "BTCUSDT", OrderRef::Id(999)), no_such);
     assert_eq!(ex.query(b, "BTCUSDT", OrderRef::Id(s.order_id)), no_such);
     let c = ex.cancel(a, "BTCUSDT", OrderRef::Id(s.order_id), Some("cxl-1"), 7, &mut out).unwrap();
-    assert_eq!((c.status, c.client_order_id.as_str(), c.update_time_ms), (Status::Canceled, s.client_order_id.as_str(), 7));
+    assert_eq!(
+        (c.status, c.client_order_id.as_str(), c.update_time_ms),
+        (Status::Canceled, s.client_order_id.as_str(), 7)
+    );
     let Outbound::Execution { report, .. } = &out[0] else { panic!("{out:?}") };
     assert_eq!(report.exec_type, ExecType::Canceled);
     assert_eq!(report.order.client_order_id, "cxl-1");
     assert_eq!(report.orig_client_order_id.as_deref(), Some(s.client_order_id.as_str()));
-    assert!(matches!(&out[1], Outbound::Balances { balances, .. } if balances.len() == 1 && balances[0].asset == "USDT"));
+    assert!(
+        matches!(&out[1], Outbound::Balances { balances, .. } if balances.len() == 1 && balances[0].asset == "USDT")
+    );
     assert_eq!(ex.cancel(a, "BTCUSDT", OrderRef::Id(s.order_id), None, 8, &mut out), unknown);
     assert_eq!(ex.query(a, "BTCUSDT", OrderRef::Id(s.order_id)).unwrap().status, Status::Canceled);
 }
@@ -476,10 +478,10 @@ fn resting_orders_fill_against_generated_flow() {
     let out = print(&mut ex, "100", "1", true);
     assert_eq!(reports(&out), vec![(a.0, ExecType::Trade, buy.order_id, Status::Filled)]);
     let trades = ex.trades(a, "BTCUSDT", None, None, 10).unwrap();
-    assert_eq!(trades.iter().map(|t| (t.id, t.qty, t.is_maker, t.is_buyer)).collect::<Vec<_>>(), vec![
-        (1, q("0.1"), true, true),
-        (3, q("0.2"), true, true)
-    ]);
+    assert_eq!(
+        trades.iter().map(|t| (t.id, t.qty, t.is_maker, t.is_buyer)).collect::<Vec<_>>(),
+        vec![(1, q("0.1"), true, true), (3, q("0.2"), true, true)]
+    );
 }
 
 #[test]

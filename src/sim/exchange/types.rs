@@ -208,11 +208,21 @@ pub struct ExecReport {
 }
 
 /// An event for an account's user data stream.
+// Unboxed on purpose: the shape is the HTTP layer's contract, and events
+// are moved into a reused vector, so the size costs no allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outbound {
-    Execution { account: AccountId, report: ExecReport },
+    Execution {
+        account: AccountId,
+        report: ExecReport,
+    },
     /// Only the assets that changed.
-    Balances { account: AccountId, time_ms: i64, balances: Vec<BalanceRow> },
+    Balances {
+        account: AccountId,
+        time_ms: i64,
+        balances: Vec<BalanceRow>,
+    },
 }
 
 /// Counters since start.
