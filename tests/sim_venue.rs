@@ -659,6 +659,9 @@ async fn sim_exchange_command_serves_until_sigterm() {
     assert_eq!(words[..3], ["sim-exchange", "listening:", "rest"], "{line}");
     let (rest, ws) = (words[3].to_string(), words[5].to_string());
     assert!(rest.starts_with("http://127.0.0.1:") && ws.starts_with("ws://127.0.0.1:"), "{line}");
+    let mut demo = String::new();
+    out.read_line(&mut demo).unwrap();
+    assert!(demo.starts_with("demo API key: "), "without --api-key the demo pair is printed: {demo}");
     let ok = http().get(format!("{rest}/api/v3/ping")).send().await.unwrap();
     let failed = http().get(format!("{rest}/api/v3/ping")).send().await.unwrap();
     assert_eq!((ok.status().as_u16(), failed.status().as_u16()), (200, 500));
