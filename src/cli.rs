@@ -162,6 +162,7 @@ pub struct BenchArgs {
     /// `ingest`: the sim venue streams over loopback WebSocket into the live
     /// client and the engine, at `--rate` messages/s for `--seconds`.
     /// `render`: full workstation frames (`--frames`, at `--size`) over a sample screen.
+    /// `orders`: signed LIMIT placements and cancels (`--events` of each) against the sim venue over loopback.
     #[arg(long, default_value = "pipeline")]
     pub mode: String,
     /// Ingest mode: messages per second the sim venue sends.

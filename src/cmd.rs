@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_ingest;
+pub mod bench_orders;
 pub mod bench_render;
 pub mod candles_csv;
 pub mod front;

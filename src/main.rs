@@ -60,6 +60,23 @@ fn main() -> ExitCode {
             }),
             Err(e) => fail(&e),
         },
+        Command::Bench(args) if args.mode == "orders" => match cmd::bench_orders::run(&cfg, &args) {
+            Ok(report) => print_json_or(&report, args.json, |r| {
+                let (a, c) = (&r.submit_to_ack_ns, &r.cancel_round_trip_ns);
+                println!(
+                    "orders bench ({} round trips on {}, {} errors): submit->ack p50 {} us p99 {} us max {} us; cancel p50 {} us p99 {} us",
+                    r.orders,
+                    r.symbol,
+                    r.errors,
+                    a.p50 / 1000,
+                    a.p99 / 1000,
+                    a.max / 1000,
+                    c.p50 / 1000,
+                    c.p99 / 1000
+                );
+            }),
+            Err(e) => fail(&e),
+        },
         Command::Bench(args) if args.mode == "render" => {
             let Some((w, h)) = args.size.split_once('x').and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
             else {
@@ -85,7 +102,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Bench(args) if args.mode != "pipeline" => {
-            fail(&RunError::Config(format!("--mode {:?}: expected pipeline, ingest or render", args.mode)))
+            fail(&RunError::Config(format!("--mode {:?}: expected pipeline, ingest, render or orders", args.mode)))
         }
         Command::Bench(args) => match cmd::bench::run(&cfg, &args) {
             Ok(report) => print_json_or(&report, args.json, cmd::bench::print_table),

@@ -19,7 +19,7 @@
 //! venue and every discrepancy is logged, counted and resolved.
 
 mod apply;
-mod filters;
+pub mod filters;
 mod reconcile;
 mod track;
 
