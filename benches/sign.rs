@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use tickdesk::route::binance::{Credentials, Query};
+use tickdesk::venue::{Credentials, Query};
 
 fn sign_order(c: &mut Criterion) {
     let creds = Credentials::new(

@@ -51,9 +51,9 @@ pub struct RouteSection {
     /// Let `--route sandbox` reach a production venue (real money); `--allow-production` must be given too.
     pub allow_production: bool,
     /// The signed REST client: recvWindow, timeouts, weight and order-rate limits.
-    pub trading: crate::route::binance::client::TradingConfig,
+    pub trading: crate::venue::client::TradingConfig,
     /// The gateway task: queue, polling, reconciliation, the user data stream.
-    pub gateway: crate::route::binance::gateway::GatewayConfig,
+    pub gateway: crate::venue::gateway::GatewayConfig,
 }
 
 impl Default for RouteSection {

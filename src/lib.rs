@@ -17,7 +17,9 @@
 //!    ├─ indicators  incremental SMA/EMA/RSI/MACD/Bollinger/VWAP/ATR
 //!    ├─ strategy    trait objects → order intents
 //!    ├─ risk        ordered checks → typed reasons, kill switch
-//!    ├─ route       paper fills on the event clock, one order state machine
+//!    ├─ route       paper fills on the event clock, or orders to a venue's
+//!    │              sandbox via `venue::gateway` (answers come back as events);
+//!    │              one order state machine
 //!    ├─ portfolio   positions, exact P&L
 //!    └─ telemetry   HDR histograms per stage
 //!        │
@@ -27,7 +29,7 @@
 //! The core (`domain`, `aggregate`, `indicators`, `strategy`, `risk`,
 //! `route`, `portfolio`, `engine`) does no I/O and imports no tokio: the
 //! commands in `cmd` wire it to venues, files, the synthetic market and the
-//! terminal. `sim::venue` is a Binance-compatible exchange on loopback, so
+//! terminal; `feed` brings market data in and `venue` takes orders out. `sim::venue` is a Binance-compatible exchange on loopback, so
 //! the default run and the tests use the same network code as production.
 
 pub mod aggregate;
@@ -46,3 +48,4 @@ pub mod sim;
 pub mod strategy;
 pub mod telemetry;
 pub mod ui;
+pub mod venue;

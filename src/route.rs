@@ -5,11 +5,10 @@
 //! them through [`crate::domain::Order::transition`], so an illegal move is
 //! an error the engine sees, never a silent overwrite. The paper router runs
 //! on the event clock, so a replay reproduces every fill. The sandbox router
-//! hands orders to a gateway task ([`binance::gateway`]) and learns what
+//! hands orders to a gateway task ([`crate::venue::gateway`]) and learns what
 //! happened from [`VenueUpdate`] events, so the engine never waits on the
-//! network. `binance` is the one part of `route` that does network I/O.
+//! network.
 
-pub mod binance;
 mod fee;
 mod orders;
 mod paper;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use tickdesk::domain::{
     FilterStrings, Instrument, Instruments, Notional, OrderKind, Price, Qty, Side, TimeInForce, Venue,
 };
-use tickdesk::route::binance::parse::{self, ExecType, UserEvent, VenueOrderStatus};
+use tickdesk::venue::parse::{self, ExecType, UserEvent, VenueOrderStatus};
 
 const DOCS: &str = "nautilus_trader-docs-examples/crates/adapters/binance/test_data/spot/http_json";
 const WS: &str = "nautilus_trader/tests/integration_tests/adapters/binance/resources/ws_messages";

@@ -8,8 +8,8 @@
 use tickdesk::domain::{
     FilterStrings, Instrument, InstrumentId, OrderIntent, OrderKind, Price, Qty, Side, StrategyId, TimeInForce, Venue,
 };
-use tickdesk::route::binance::gateway::filters;
 use tickdesk::sim::exchange::{Exchange, ExchangeConfig, PlaceRequest};
+use tickdesk::venue::gateway::filters;
 
 fn eth() -> Instrument {
     let f = FilterStrings {

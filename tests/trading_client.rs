@@ -16,8 +16,8 @@ use axum::routing::get;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tickdesk::domain::{FilterStrings, Instrument, Instruments, OrderKind, Price, Qty, Side, TimeInForce, Venue};
-use tickdesk::route::binance::user_stream::{self, UserStreamConfig, UserStreamEvent};
-use tickdesk::route::binance::{
+use tickdesk::venue::user_stream::{self, UserStreamConfig, UserStreamEvent};
+use tickdesk::venue::{
     ApiCode, Credentials, NewOrder, Signer, Submitted, TradeError, TradingClient, TradingConfig, UserEvent,
 };
 

@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use tickdesk::domain::{Instrument, Instruments, Venue};
-use tickdesk::route::binance::parse;
+use tickdesk::venue::parse;
 
 fuzz_target!(|data: &[u8]| {
     let inst = Instrument::with_defaults(Venue::BinanceSpot, "BTCUSDT");

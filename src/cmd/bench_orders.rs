@@ -13,9 +13,9 @@ use crate::cli::BenchArgs;
 use crate::config::Config;
 use crate::domain::{InstrumentId, Notional, OrderKind, Price, Qty, Side, TimeInForce};
 use crate::feed::rest::RestClient;
-use crate::route::binance::{NewOrder, TradingClient};
 use crate::sim::venue::{MarketSource, SimVenue, VenueOptions};
 use crate::telemetry::{LatencyHistograms, LatencyStats, Stage, mono_ns};
+use crate::venue::{NewOrder, TradingClient};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]

@@ -13,9 +13,9 @@ use super::venue::VenueChoice;
 use crate::cli::HeadlessArgs;
 use crate::config::Config;
 use crate::engine::Event;
-use crate::route::binance::gateway::{self, GatewayHandle, GatewayReport};
-use crate::route::binance::{Credentials, TradingClient};
 use crate::route::{RouteMode, Router, SandboxRouter, SandboxStats};
+use crate::venue::gateway::{self, GatewayHandle, GatewayReport};
+use crate::venue::{Credentials, TradingClient};
 use serde::Serialize;
 use tokio::sync::mpsc;
 

@@ -6,8 +6,8 @@
 use super::RunError;
 use crate::cli::SimExchangeArgs;
 use crate::config::{Config, Speed};
-use crate::route::binance::sign::Credentials;
 use crate::sim::venue::{DEMO_API_KEY, DEMO_API_SECRET, MarketSource, SimVenue, VenueOptions};
+use crate::venue::sign::Credentials;
 use std::io::Write;
 
 pub fn run(cfg: &Config, args: &SimExchangeArgs) -> Result<(), RunError> {

@@ -52,8 +52,8 @@ pub use config::{FaultArgs, FaultConfig, SimVenueConfig};
 pub use stats::{ClientStats, FaultStats, TradingStats, VenueStats};
 pub use trading::auth::{DEMO_API_KEY, DEMO_API_SECRET};
 
-use crate::route::binance::sign::Credentials;
 use crate::sim::exchange::{BalanceRow, Exchange};
+use crate::venue::sign::Credentials;
 
 use crate::config::Speed;
 use crate::feed::input::InputReader;

@@ -17,8 +17,8 @@ pub mod ws_api;
 
 use super::stats::Counters;
 use crate::domain::{BookTicker, Trade};
-use crate::route::binance::sign::Credentials;
 use crate::sim::exchange::{BalanceRow, Exchange, ExecType, Outbound};
+use crate::venue::sign::Credentials;
 use auth::Keys;
 pub use limits::{Bans, OrderLimits};
 use serde_json::{Value, json};

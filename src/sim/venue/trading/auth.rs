@@ -8,7 +8,7 @@
 
 use super::params::Params;
 use super::rest::Fail;
-use crate::route::binance::sign::{Credentials, Signer};
+use crate::venue::sign::{Credentials, Signer};
 use axum::http::{HeaderMap, StatusCode};
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -125,7 +125,7 @@ pub fn check_ws(
     let (signer, account) = keys.find(key).ok_or_else(bad_key)?;
     let sig = get("signature").ok_or_else(bad_signature)?;
     let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let payload = crate::route::binance::sign::ws_payload(&pairs);
+    let payload = crate::venue::sign::ws_payload(&pairs);
     if !signer.verify(payload.as_bytes(), sig) {
         return Err(bad_signature());
     }
@@ -153,7 +153,7 @@ fn check_time(p: &Params, now_ms: i64, max_recv_window_ms: i64) -> Result<(), Fa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::route::binance::sign::Query;
+    use crate::venue::sign::Query;
 
     fn keys() -> Keys {
         let k = Keys::default();

@@ -1,9 +1,10 @@
-//! Binance Spot signed trading: request signing, the REST trading client,
-//! its answers, and the user data stream over the WebSocket API.
+//! Trading at a real venue (Binance Spot and compatible sandboxes): request
+//! signing, the REST trading client, its answers, the user data stream over
+//! the WebSocket API, and the sandbox gateway that runs them.
 //!
-//! Unlike the rest of `route`, this module does network I/O; the engine
-//! never calls it directly. The sandbox gateway runs it on its own task and
-//! turns its answers into engine events.
+//! This is the outbound counterpart of `feed`: it does network I/O, so it
+//! sits outside the core. The engine never calls it; `route::SandboxRouter`
+//! hands requests to the [`gateway`] task, whose answers come back as events.
 //!
 //! * [`sign`]: HMAC-SHA256 as Binance specifies it; [`Query`] keeps the
 //!   signed bytes and the sent bytes the same.
@@ -15,6 +16,7 @@
 //! * [`parse`]: pure parsers of the answers and events.
 //! * [`user_stream`]: the user data stream task.
 //! * [`error`]: Binance's codes and the client's errors.
+//! * [`gateway`]: the task between the engine and the venue.
 
 pub mod client;
 pub mod error;

@@ -6,12 +6,12 @@
 use super::track::Track;
 use super::{Gateway, Outcome, filters};
 use crate::domain::{Instrument, Liquidity, Notional, OrderKind, Price, Qty};
-use crate::route::binance::client::{NewOrder, Submitted};
-use crate::route::binance::error::{ApiCode, TradeError};
-use crate::route::binance::parse::{ExecType, ExecutionReport, MyTrade, OrderView, UserEvent, VenueOrderStatus};
-use crate::route::binance::user_stream::UserStreamEvent;
 use crate::route::{RoundTrip, VenueRequest, VenueUpdate};
 use crate::telemetry::mono_ns;
+use crate::venue::client::{NewOrder, Submitted};
+use crate::venue::error::{ApiCode, TradeError};
+use crate::venue::parse::{ExecType, ExecutionReport, MyTrade, OrderView, UserEvent, VenueOrderStatus};
+use crate::venue::user_stream::UserStreamEvent;
 
 /// One execution as learned from any source.
 struct Exec<'a> {

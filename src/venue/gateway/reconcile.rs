@@ -7,9 +7,9 @@
 
 use super::{Gateway, Outcome};
 use crate::domain::{InstrumentId, Instruments, Notional};
-use crate::route::binance::client::TradingClient;
-use crate::route::binance::error::TradeError;
-use crate::route::binance::parse::{AccountInfo, OrderView};
+use crate::venue::client::TradingClient;
+use crate::venue::error::TradeError;
+use crate::venue::parse::{AccountInfo, OrderView};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
