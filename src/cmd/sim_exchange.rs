@@ -20,6 +20,7 @@ pub fn run(cfg: &Config, args: &SimExchangeArgs) -> Result<(), RunError> {
         .map_err(|e| RunError::Runtime(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async {
         let venue = SimVenue::start(opts).await.map_err(RunError::Runtime)?;
+        let term = listen_for_signals();
         let mut out = std::io::stdout().lock();
         let _ = writeln!(
             out,
@@ -40,7 +41,7 @@ pub fn run(cfg: &Config, args: &SimExchangeArgs) -> Result<(), RunError> {
         }
         let _ = out.flush();
         drop(out);
-        wait_for_signal().await;
+        wait_for_signal(term).await;
         let stats = venue.stats();
         venue.shutdown().await;
         let json = serde_json::to_string_pretty(&stats).map_err(|e| RunError::Runtime(e.to_string()))?;
@@ -97,17 +98,35 @@ pub fn options(cfg: &Config, args: &SimExchangeArgs) -> Result<VenueOptions, Run
     Ok(VenueOptions { listen: args.listen, market, config })
 }
 
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+/// SIGTERM is listened for from here on (registered at once), so a caller
+/// that reads the start-up lines and then signals cannot beat the handler.
+#[cfg(unix)]
+fn listen_for_signals() -> Option<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()
+}
+
+#[cfg(not(unix))]
+fn listen_for_signals() -> Option<()> {
+    None
+}
+
+/// Until Ctrl-C or SIGTERM.
+#[cfg(unix)]
+async fn wait_for_signal(term: Option<tokio::signal::unix::Signal>) {
+    match term {
+        Some(mut term) => {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
             }
-            return;
+        }
+        None => {
+            let _ = tokio::signal::ctrl_c().await;
         }
     }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal(_: Option<()>) {
     let _ = tokio::signal::ctrl_c().await;
 }
