@@ -17,11 +17,18 @@
 //! Served: streams `<sym>@trade`, `@aggTrade` (one per trade), `@bookTicker`,
 //! `@kline_<1s..1M>`, `@depth` / `@depth@1000ms` / `@depth@100ms`; the JSON
 //! methods; server pings; `serverShutdown` before closing. REST `ping`,
-//! `time`, `exchangeInfo`, `depth`, `trades`, `klines`.
+//! `time`, `exchangeInfo`, `depth`, `trades`, `klines`. Signed trading
+//! (`trading`): `order` (POST/GET/DELETE), `order/test`, `openOrders`
+//! (GET/DELETE), `account`, `myTrades`, with signature, timestamp and
+//! recvWindow checks, order-rate limits and 418 bans, over the matching core
+//! [`crate::sim::exchange`] that the hub feeds with the generated book tops
+//! and prints; the WebSocket API at `/ws-api/v3` with the user data stream.
 //!
 //! Not served (documented departures): partial depth (`@depth5` …), tickers,
-//! `@avgPrice`, `aggTrades`/`uiKlines`/ticker REST, trading and user data,
-//! the 5 messages/s incoming limit and 418 bans. Refused rather than
+//! `@avgPrice`, `aggTrades`/`uiKlines`/ticker REST, `allOrders`,
+//! `rateLimit/order`, `quoteOrderQty`, cancel restrictions, `session.logon`,
+//! the legacy listenKey stream, and the 5 messages/s incoming limit. A
+//! venue replaying a recorded file does not trade (-1000). Refused rather than
 //! ignored: a stream name the venue does not know (HTTP 400 at connect,
 //! error code 2 on `SUBSCRIBE`), `timeUnit=MICROSECOND` (HTTP 400), klines
 //! in another `timeZone` (-1100). Unknown REST query parameters are ignored.
