@@ -4,4 +4,4 @@
 pub mod latency;
 pub mod logging;
 
-pub use latency::{LatencyHistograms, LatencyStats, Stage, mono_ns, wall_ns};
+pub use latency::{LatencyHistograms, LatencyStats, Stage, mono_ns, wall_ms, wall_ns};

@@ -22,6 +22,11 @@ pub fn wall_ns() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
+/// Wall-clock milliseconds since the Unix epoch (request timestamps, venue time).
+pub fn wall_ms() -> i64 {
+    wall_ns().div_euclid(1_000_000)
+}
+
 /// A stage of the pipeline whose latency is recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stage {

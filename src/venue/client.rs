@@ -20,8 +20,10 @@ use super::limits::{Limits, LimitsState};
 use super::parse::{self, AccountInfo, BodyError, MyTrade, OrderView};
 use super::sign::{Credentials, Query, Signer};
 use crate::domain::{Instrument, OrderKind, Price, Qty, Side, TimeInForce};
+use crate::feed::rest::client::{is_loopback, wall_us};
 use crate::feed::rest::clock::{self, Probe};
 use crate::feed::rest::server_time;
+use crate::telemetry::wall_ms;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use request::Call;
@@ -30,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use stats::{Counter, Counters};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// `/api/v3/time` probes per clock sync; the tightest wins.
 const CLOCK_PROBES: usize = 3;
@@ -315,17 +317,7 @@ impl TradingClient {
         order_id: Option<i64>,
         client_order_id: Option<&str>,
     ) -> Result<OrderView, TradeError> {
-        let call = Call {
-            method: Method::DELETE,
-            path: "/api/v3/order",
-            params: id_params(inst, order_id, client_order_id)?,
-            weight: 1,
-            order: false,
-            signed: true,
-            retry: true,
-        };
-        let body = self.call(&call).await?;
-        self.parsed(&call.label(), parse::order(&body, inst))
+        self.one_order(Method::DELETE, 1, inst, order_id, client_order_id).await
     }
 
     /// `DELETE /api/v3/openOrders`: cancels every open order of `inst` (the kill switch).
@@ -342,15 +334,20 @@ impl TradingClient {
         order_id: Option<i64>,
         client_order_id: Option<&str>,
     ) -> Result<OrderView, TradeError> {
-        let call = Call {
-            method: Method::GET,
-            path: "/api/v3/order",
-            params: id_params(inst, order_id, client_order_id)?,
-            weight: 4,
-            order: false,
-            signed: true,
-            retry: true,
-        };
+        self.one_order(Method::GET, 4, inst, order_id, client_order_id).await
+    }
+
+    /// `/api/v3/order` by order id and/or client order id (cancel or query).
+    async fn one_order(
+        &self,
+        method: Method,
+        weight: u32,
+        inst: &Instrument,
+        order_id: Option<i64>,
+        client_order_id: Option<&str>,
+    ) -> Result<OrderView, TradeError> {
+        let params = id_params(inst, order_id, client_order_id)?;
+        let call = Call { method, path: "/api/v3/order", params, weight, order: false, signed: true, retry: true };
         let body = self.call(&call).await?;
         self.parsed(&call.label(), parse::order(&body, inst))
     }
@@ -505,24 +502,6 @@ fn check_client_id(id: &str) -> Result<(), TradeError> {
     } else {
         Err(TradeError::Config { detail: format!("client order id {id:?}: 1 to 36 of [A-Za-z0-9_-]") })
     }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    url.host_str().is_some_and(|h| {
-        h.eq_ignore_ascii_case("localhost")
-            || h.trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    })
-}
-
-fn wall_us() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
-}
-
-fn wall_ms() -> i64 {
-    wall_us().div_euclid(1000)
 }
 
 #[cfg(test)]

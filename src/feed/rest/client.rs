@@ -261,7 +261,8 @@ impl RestClient {
     }
 }
 
-fn is_loopback(url: &Url) -> bool {
+/// A loopback host: a proxy from the environment must not capture it.
+pub(crate) fn is_loopback(url: &Url) -> bool {
     url.host_str().is_some_and(|h| {
         h.eq_ignore_ascii_case("localhost")
             || h.trim_start_matches('[')
@@ -272,7 +273,7 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 /// Local wall clock, Unix microseconds.
-fn wall_us() -> i64 {
+pub(crate) fn wall_us() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 

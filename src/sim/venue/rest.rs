@@ -51,9 +51,7 @@ impl ApiError {
     }
 }
 
-fn now_ms() -> i64 {
-    crate::telemetry::wall_ns().div_euclid(1_000_000)
-}
+use crate::telemetry::wall_ms as now_ms;
 
 pub(super) fn respond(status: StatusCode, used: u32, retry_after: Option<u64>, body: String) -> Response {
     let mut r = (status, body).into_response();

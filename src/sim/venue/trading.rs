@@ -153,10 +153,7 @@ impl Trading {
     }
 }
 
-/// Wall time in ms.
-pub fn wall_ms() -> i64 {
-    crate::telemetry::wall_ns().div_euclid(1_000_000)
-}
+pub use crate::telemetry::wall_ms;
 
 /// A Notional (18 decimals) as Binance's 8-decimal string.
 pub fn money(n: crate::domain::Notional) -> String {

@@ -148,7 +148,7 @@ impl Gateway {
         let Some(t) = self.tracks.get_mut(cid) else { return Vec::new() };
         t.submitting = false;
         let id = t.id;
-        let mut out = match result {
+        let out = match result {
             Ok(s) => {
                 let (how, v) = match s {
                     Submitted::Placed(v) => ("", v),
@@ -164,7 +164,7 @@ impl Gateway {
                 if !how.is_empty() {
                     tracing::info!("order {cid}{how}");
                 }
-                self.learn(cid, &v, false)
+                self.learn(cid, &v)
             }
             Err(e) if e.status_unknown() || matches!(e, TradeError::StatusUnknown { .. }) => {
                 self.report.status_unknown += 1;
@@ -187,7 +187,6 @@ impl Gateway {
         if self.tracks.get(cid).is_some_and(|t| t.cancel_wanted && !t.done && !t.unknown) {
             self.send_cancel(cid.to_string());
         }
-        out.shrink_to_fit();
         out
     }
 
@@ -195,7 +194,7 @@ impl Gateway {
         let Some(t) = self.tracks.get(cid) else { return Vec::new() };
         let id = t.id;
         match result {
-            Ok(v) => self.learn(cid, &v, false),
+            Ok(v) => self.learn(cid, &v),
             Err(TradeError::Api { code, msg, .. }) => {
                 self.report.cancel_rejected += 1;
                 tracing::info!("cancel of {cid} refused: {msg} ({}); querying its state", code.code());
@@ -216,7 +215,7 @@ impl Gateway {
         t.querying = false;
         let id = t.id;
         match result {
-            Ok(v) => self.learn(cid, &v, false),
+            Ok(v) => self.learn(cid, &v),
             Err(TradeError::Api { code: ApiCode::NoSuchOrder, msg, .. }) if !t.accepted => {
                 // Never reached the venue: safe to say so; the strategy decides whether to try again.
                 t.done = true;
@@ -332,7 +331,7 @@ impl Gateway {
 
     /// Applies the venue's view of an order: ack, fills listed, fills missing
     /// (fetched), then the end. Idempotent.
-    pub(super) fn learn(&mut self, cid: &str, v: &OrderView, _from_reconcile: bool) -> Vec<VenueUpdate> {
+    pub(super) fn learn(&mut self, cid: &str, v: &OrderView) -> Vec<VenueUpdate> {
         let mut out = Vec::new();
         let Some(t) = self.tracks.get_mut(cid) else { return out };
         if t.done {

@@ -105,7 +105,7 @@ impl Gateway {
             for v in &list {
                 seen.insert(v.client_order_id.clone());
                 if self.tracks.contains_key(&v.client_order_id) {
-                    updates.extend(self.learn(&v.client_order_id, v, true));
+                    updates.extend(self.learn(&v.client_order_id, v));
                 } else {
                     self.report.discrepancies += 1;
                     tracing::warn!(symbol = %symbol, "reconcile: open order {} (id {}) at the venue is not this session's", v.client_order_id, v.order_id);
