@@ -42,6 +42,7 @@ pub mod engine;
 pub mod feed;
 pub mod indicators;
 pub mod portfolio;
+pub mod record;
 pub mod risk;
 pub mod route;
 pub mod sim;

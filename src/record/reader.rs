@@ -1,0 +1,316 @@
+//! Reads a session back, block by block, and keeps going past damage.
+//!
+//! A block whose header checksum fails is searched past (the next header
+//! that validates is where reading resumes); a block whose payload fails
+//! its checksum or does not decompress is skipped whole; a block cut short
+//! at the end of a file is a torn tail. Each is reported with the file and
+//! byte offset, and every record before and after it is kept. Files are
+//! read with positional reads one block at a time, so memory stays at one
+//! block whatever the session's length.
+
+use std::fmt;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use super::format::{self, BlockHeader, Record, RecordRef};
+use super::recorder::Stream;
+
+/// Damage found while reading, with where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadIssue {
+    /// The file does not start with the segment magic and version.
+    BadFileHeader { file: PathBuf },
+    /// Bytes at `offset` are not a valid block; reading resumed at `resumed_at`
+    /// (or stopped at the end of the file when `None`).
+    CorruptBlock { file: PathBuf, offset: u64, reason: &'static str, resumed_at: Option<u64> },
+    /// The file ends inside a block at `offset` (`bytes` of it present): a
+    /// write cut short by a crash.
+    TornTail { file: PathBuf, offset: u64, bytes: u64 },
+}
+
+impl fmt::Display for ReadIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadFileHeader { file } => {
+                write!(f, "{}: not a tickdesk segment (bad file header)", file.display())
+            }
+            Self::CorruptBlock { file, offset, reason, resumed_at } => {
+                write!(f, "{}: corrupt block at byte {offset} ({reason}); ", file.display())?;
+                match resumed_at {
+                    Some(at) => write!(f, "reading resumed at byte {at}"),
+                    None => write!(f, "no valid block after it"),
+                }
+            }
+            Self::TornTail { file, offset, bytes } => write!(
+                f,
+                "{}: torn tail at byte {offset} ({bytes} bytes of an unfinished block skipped)",
+                file.display()
+            ),
+        }
+    }
+}
+
+/// Reads one segment file, one block at a time.
+pub struct SegmentReader {
+    path: PathBuf,
+    file: File,
+    len: u64,
+    at: u64,
+    started: bool,
+    compressed: Vec<u8>,
+    raw: Vec<u8>,
+    decompressor: zstd::bulk::Decompressor<'static>,
+}
+
+/// How far a resync scan reads at a time.
+const SCAN_BYTES: usize = 1 << 20;
+
+impl SegmentReader {
+    pub fn open(path: &Path) -> io::Result<Self> {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+            len,
+            at: 0,
+            started: false,
+            compressed: Vec::new(),
+            raw: Vec::new(),
+            decompressor: zstd::bulk::Decompressor::new()?,
+        })
+    }
+
+    /// Loads the next readable block; `false` at the end of the file.
+    /// Damage met on the way is pushed to `issues`.
+    pub fn next_block(&mut self, issues: &mut Vec<ReadIssue>) -> io::Result<bool> {
+        if !self.started {
+            self.started = true;
+            let mut h = [0u8; format::FILE_HEADER_LEN];
+            if self.len < h.len() as u64 || self.file.read_exact_at(&mut h, 0).is_err() || h != format::file_header() {
+                issues.push(ReadIssue::BadFileHeader { file: self.path.clone() });
+                self.at = self.len;
+                return Ok(false);
+            }
+            self.at = format::FILE_HEADER_LEN as u64;
+        }
+        while self.at < self.len {
+            let offset = self.at;
+            let avail = (self.len - offset).min(format::BLOCK_HEADER_LEN as u64) as usize;
+            let mut hb = [0u8; format::BLOCK_HEADER_LEN];
+            self.file.read_exact_at(&mut hb[..avail], offset)?;
+            let Some(header) = BlockHeader::decode(&hb[..avail]) else {
+                if avail < format::BLOCK_HEADER_LEN && is_prefix_of_magic(&hb[..avail]) {
+                    issues.push(self.torn(offset));
+                    self.at = self.len;
+                    return Ok(false);
+                }
+                let resumed = self.resync(offset + 1)?;
+                issues.push(ReadIssue::CorruptBlock {
+                    file: self.path.clone(),
+                    offset,
+                    reason: "block header fails its checksum",
+                    resumed_at: resumed,
+                });
+                self.at = resumed.unwrap_or(self.len);
+                continue;
+            };
+            let start = offset + format::BLOCK_HEADER_LEN as u64;
+            let end = start + u64::from(header.compressed_len);
+            if end > self.len {
+                issues.push(self.torn(offset));
+                self.at = self.len;
+                return Ok(false);
+            }
+            self.at = end;
+            self.compressed.resize(header.compressed_len as usize, 0);
+            self.file.read_exact_at(&mut self.compressed, start)?;
+            if crc32fast::hash(&self.compressed) != header.payload_crc {
+                issues.push(self.corrupt(offset, "payload fails its checksum", end));
+                continue;
+            }
+            self.raw.clear();
+            self.raw.reserve(header.raw_len as usize);
+            let ok = self
+                .decompressor
+                .decompress_to_buffer(&self.compressed, &mut self.raw)
+                .is_ok_and(|n| n == header.raw_len as usize);
+            if !ok {
+                issues.push(self.corrupt(offset, "payload does not decompress", end));
+                continue;
+            }
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// The records of the block last loaded (undamaged ones; a damaged
+    /// record ends the block and is reported through `issues`).
+    pub fn block(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// Calls `each` for every readable record in file order; returns the
+    /// damage found.
+    pub fn for_each(&mut self, mut each: impl FnMut(RecordRef<'_>)) -> io::Result<Vec<ReadIssue>> {
+        let mut issues = Vec::new();
+        while self.next_block(&mut issues)? {
+            let mut pos = 0;
+            while pos < self.raw.len() {
+                match format::decode_record(&self.raw, pos) {
+                    Ok((r, next)) => {
+                        each(r);
+                        pos = next;
+                    }
+                    Err(_) => {
+                        issues.push(self.damaged_record());
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(issues)
+    }
+
+    fn damaged_record(&self) -> ReadIssue {
+        ReadIssue::CorruptBlock {
+            file: self.path.clone(),
+            offset: self.at,
+            reason: "a record inside the block before this offset fails its checksum",
+            resumed_at: (self.at < self.len).then_some(self.at),
+        }
+    }
+
+    fn torn(&self, offset: u64) -> ReadIssue {
+        ReadIssue::TornTail { file: self.path.clone(), offset, bytes: self.len - offset }
+    }
+
+    fn corrupt(&self, offset: u64, reason: &'static str, end: u64) -> ReadIssue {
+        ReadIssue::CorruptBlock { file: self.path.clone(), offset, reason, resumed_at: (end < self.len).then_some(end) }
+    }
+
+    /// The offset of the next valid block header at or after `from`.
+    fn resync(&self, mut from: u64) -> io::Result<Option<u64>> {
+        let mut buf = vec![0u8; SCAN_BYTES];
+        while from < self.len {
+            let n = (self.len - from).min(SCAN_BYTES as u64) as usize;
+            self.file.read_exact_at(&mut buf[..n], from)?;
+            for i in memchr::memmem::find_iter(&buf[..n], format::BLOCK_MAGIC) {
+                let at = from + i as u64;
+                let mut hb = [0u8; format::BLOCK_HEADER_LEN];
+                let avail = (self.len - at).min(hb.len() as u64) as usize;
+                self.file.read_exact_at(&mut hb[..avail], at)?;
+                if BlockHeader::decode(&hb[..avail]).is_some() {
+                    return Ok(Some(at));
+                }
+            }
+            if from + n as u64 >= self.len {
+                break;
+            }
+            // Overlap by less than a magic so one split across reads is seen.
+            from += (n - (format::BLOCK_MAGIC.len() - 1)) as u64;
+        }
+        Ok(None)
+    }
+}
+
+fn is_prefix_of_magic(rest: &[u8]) -> bool {
+    let n = rest.len().min(format::BLOCK_MAGIC.len());
+    rest[..n] == format::BLOCK_MAGIC[..n]
+}
+
+/// The segment files of one stream of a session directory, in order.
+pub fn stream_segments(dir: &Path, stream: Stream) -> io::Result<Vec<PathBuf>> {
+    let prefix = format!("{}-", stream.prefix());
+    let mut segments: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".tdr"))
+        })
+        .collect();
+    segments.sort();
+    Ok(segments)
+}
+
+/// Reads one stream of a session record by record, across its segments.
+pub struct StreamReader {
+    segments: Vec<PathBuf>,
+    next_segment: usize,
+    current: Option<SegmentReader>,
+    pos: usize,
+    issues: Vec<ReadIssue>,
+}
+
+impl StreamReader {
+    /// The stream's segments in `dir` (none is an empty stream).
+    pub fn open(dir: &Path, stream: Stream) -> io::Result<Self> {
+        Ok(Self::from_segments(stream_segments(dir, stream)?))
+    }
+
+    pub fn from_segments(segments: Vec<PathBuf>) -> Self {
+        Self { segments, next_segment: 0, current: None, pos: 0, issues: Vec::new() }
+    }
+
+    pub fn segments(&self) -> &[PathBuf] {
+        &self.segments
+    }
+
+    /// The next readable record, or `None` at the end of the stream.
+    pub fn next_record(&mut self) -> io::Result<Option<RecordRef<'_>>> {
+        loop {
+            // What the current block holds at `pos`, without keeping the borrow.
+            let found = match &self.current {
+                Some(seg) if self.pos < seg.block().len() => Some(
+                    format::decode_record(seg.block(), self.pos)
+                        .map(|(r, next)| (r.kind, r.stamp_ns, r.seq, r.conn, next - r.payload.len(), next))
+                        .map_err(|_| seg.damaged_record()),
+                ),
+                _ => None,
+            };
+            match found {
+                Some(Ok((kind, stamp_ns, seq, conn, payload_at, next))) => {
+                    self.pos = next;
+                    let raw = self.current.as_ref().map_or(&[][..], |s| s.block());
+                    return Ok(Some(RecordRef { kind, stamp_ns, seq, conn, payload: &raw[payload_at..next] }));
+                }
+                Some(Err(issue)) => {
+                    self.issues.push(issue);
+                    self.pos = usize::MAX;
+                    continue;
+                }
+                None => {}
+            }
+            if let Some(seg) = self.current.as_mut() {
+                if seg.next_block(&mut self.issues)? {
+                    self.pos = 0;
+                    continue;
+                }
+            }
+            let Some(path) = self.segments.get(self.next_segment) else {
+                self.current = None;
+                return Ok(None);
+            };
+            self.next_segment += 1;
+            self.current = Some(SegmentReader::open(path)?);
+            self.pos = usize::MAX;
+        }
+    }
+
+    /// The next record as an owned copy.
+    pub fn next_owned(&mut self) -> io::Result<Option<Record>> {
+        Ok(self.next_record()?.map(|r| Record {
+            kind: r.kind,
+            stamp_ns: r.stamp_ns,
+            seq: r.seq,
+            conn: r.conn,
+            payload: r.payload.to_vec(),
+        }))
+    }
+
+    /// Damage met so far.
+    pub fn issues(&self) -> &[ReadIssue] {
+        &self.issues
+    }
+}

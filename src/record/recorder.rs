@@ -1,0 +1,229 @@
+//! The recording thread: a bounded queue in front of the session's writers.
+//!
+//! Producers encode records into a [`RecordBuf`] of their own and hand the
+//! whole buffer over at each flush, so the hot path pays one copy per frame
+//! and one queue operation per batch. Handing over never waits: when the
+//! queue is full the chunk is dropped and its records counted, and the
+//! writer puts a gap marker with the count into that stream before the next
+//! chunk it writes, so a replay knows exactly where input is missing. The
+//! writer seals a block at least every `flush_interval`, which bounds what
+//! a kill -9 can lose.
+
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::format::{self, Kind, RecordRef};
+use super::writer::{SegmentWriter, WriterTotals};
+
+/// The two record streams of a session. The feed stream is written by the
+/// source, in the order it numbers events; the engine stream by the engine
+/// thread, in the order it consumes them. Each is ordered on its own, so a
+/// replay merges them by sequence number without looking ahead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Feed = 0,
+    Engine = 1,
+}
+
+impl Stream {
+    /// File name prefix of the stream's segments.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Self::Feed => "feed",
+            Self::Engine => "engine",
+        }
+    }
+}
+
+/// Counts shared between producers and the writer thread.
+#[derive(Debug, Default)]
+pub struct RecorderStats {
+    /// Records handed to the queue.
+    pub queued: AtomicU64,
+    /// Records dropped because the queue was full, per stream.
+    pub dropped: [AtomicU64; 2],
+    /// Records written to the writers.
+    pub written: AtomicU64,
+    /// Gap markers written.
+    pub gaps: AtomicU64,
+}
+
+impl RecorderStats {
+    pub fn dropped_total(&self) -> u64 {
+        self.dropped.iter().map(|d| d.load(Ordering::Relaxed)).sum()
+    }
+}
+
+/// Encoded records on their way to the writer.
+struct Chunk {
+    stream: Stream,
+    bytes: Vec<u8>,
+    records: u32,
+    first_ns: u64,
+}
+
+/// A handle to the recording thread; clone it for each producer.
+#[derive(Clone)]
+pub struct Recorder {
+    tx: SyncSender<Chunk>,
+    stats: Arc<RecorderStats>,
+}
+
+/// The thread, kept by whoever ends the session.
+pub struct RecorderThread {
+    handle: JoinHandle<io::Result<[WriterTotals; 2]>>,
+}
+
+impl Recorder {
+    /// Starts the writer thread for the two streams, with a queue of
+    /// `capacity` chunks.
+    pub fn start(
+        feed: SegmentWriter,
+        engine: SegmentWriter,
+        capacity: usize,
+        flush_interval: Duration,
+    ) -> io::Result<(Self, RecorderThread)> {
+        let (tx, rx) = sync_channel(capacity.max(1));
+        let stats = Arc::new(RecorderStats::default());
+        let thread_stats = Arc::clone(&stats);
+        let handle = std::thread::Builder::new()
+            .name("tickdesk-record".into())
+            .spawn(move || run([feed, engine], rx, &thread_stats, flush_interval))?;
+        Ok((Self { tx, stats }, RecorderThread { handle }))
+    }
+
+    /// A producer-side buffer for `stream`.
+    pub fn buffer(&self, stream: Stream) -> RecordBuf {
+        RecordBuf { recorder: self.clone(), stream, bytes: Vec::with_capacity(CHUNK_BYTES), records: 0, first_ns: 0 }
+    }
+
+    pub fn stats(&self) -> &Arc<RecorderStats> {
+        &self.stats
+    }
+
+    fn send(&self, chunk: Chunk) {
+        let n = u64::from(chunk.records);
+        let stream = chunk.stream as usize;
+        match self.tx.try_send(chunk) {
+            Ok(()) => {
+                self.stats.queued.fetch_add(n, Ordering::Relaxed);
+            }
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.stats.dropped[stream].fetch_add(n, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// A chunk is handed over once it holds this many bytes, or at a flush.
+const CHUNK_BYTES: usize = 64 << 10;
+
+/// Records encoded by one producer, handed to the writer at each flush.
+pub struct RecordBuf {
+    recorder: Recorder,
+    stream: Stream,
+    bytes: Vec<u8>,
+    records: u32,
+    first_ns: u64,
+}
+
+impl RecordBuf {
+    /// Encodes one record; hands the chunk over when it is full.
+    pub fn push(&mut self, kind: Kind, stamp_ns: u64, seq: u64, conn: u32, payload: &[u8]) {
+        if self.records == 0 {
+            self.first_ns = stamp_ns;
+        }
+        format::encode_record(&mut self.bytes, RecordRef { kind, stamp_ns, seq, conn, payload });
+        self.records += 1;
+        if self.bytes.len() >= CHUNK_BYTES {
+            self.flush();
+        }
+    }
+
+    /// Hands what is buffered to the writer without waiting.
+    pub fn flush(&mut self) {
+        if self.records == 0 {
+            return;
+        }
+        let bytes = std::mem::replace(&mut self.bytes, Vec::with_capacity(CHUNK_BYTES));
+        self.recorder.send(Chunk { stream: self.stream, bytes, records: self.records, first_ns: self.first_ns });
+        self.records = 0;
+    }
+
+    pub fn stats(&self) -> &Arc<RecorderStats> {
+        self.recorder.stats()
+    }
+}
+
+impl Drop for RecordBuf {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+impl RecorderThread {
+    /// Waits for the writer to drain its queue, flush and sync both
+    /// streams. Every [`Recorder`] and [`RecordBuf`] must be dropped first,
+    /// or this waits for them.
+    pub fn finish(self) -> io::Result<[WriterTotals; 2]> {
+        self.handle.join().map_err(|_| io::Error::other("the recording thread panicked"))?
+    }
+}
+
+fn run(
+    mut writers: [SegmentWriter; 2],
+    rx: Receiver<Chunk>,
+    stats: &RecorderStats,
+    flush_interval: Duration,
+) -> io::Result<[WriterTotals; 2]> {
+    let mut gapped = [0u64; 2];
+    let mut last_stamp = [0u64; 2];
+    let mut last_flush = Instant::now();
+    loop {
+        let wait = flush_interval.saturating_sub(last_flush.elapsed());
+        match rx.recv_timeout(wait) {
+            Ok(c) => {
+                let s = c.stream as usize;
+                mark_gap(&mut writers[s], &stats.dropped[s], &mut gapped[s], c.first_ns, stats)?;
+                last_stamp[s] = c.first_ns;
+                writers[s].append_encoded(&c.bytes, c.records, c.first_ns)?;
+                stats.written.fetch_add(u64::from(c.records), Ordering::Relaxed);
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if last_flush.elapsed() >= flush_interval {
+            for w in &mut writers {
+                w.flush()?;
+            }
+            last_flush = Instant::now();
+        }
+    }
+    for s in 0..2 {
+        mark_gap(&mut writers[s], &stats.dropped[s], &mut gapped[s], last_stamp[s], stats)?;
+    }
+    let [feed, engine] = writers;
+    Ok([feed.finish()?, engine.finish()?])
+}
+
+/// Writes a gap marker when records of this stream were dropped since the last one.
+fn mark_gap(
+    writer: &mut SegmentWriter,
+    dropped: &AtomicU64,
+    gapped: &mut u64,
+    stamp_ns: u64,
+    stats: &RecorderStats,
+) -> io::Result<()> {
+    let d = dropped.load(Ordering::Relaxed);
+    if d <= *gapped {
+        return Ok(());
+    }
+    writer.append(RecordRef { kind: Kind::Gap, stamp_ns, seq: 0, conn: 0, payload: &(d - *gapped).to_le_bytes() })?;
+    *gapped = d;
+    stats.gaps.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}

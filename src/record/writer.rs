@@ -1,0 +1,196 @@
+//! Writes a session directory: segment files of compressed blocks.
+//!
+//! Records gather in one reusable buffer; [`SegmentWriter::flush`] seals
+//! them into a block (zstd, checksums) and hands it to the OS, so a killed
+//! process loses only what was not yet flushed. A segment closes when it
+//! passes its size or age and the next one opens with the header again.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::format::{self, BlockHeader, Kind, RecordRef, SessionHeader};
+
+/// Sizes and ages of blocks and segments.
+#[derive(Clone, Debug)]
+pub struct WriterConfig {
+    /// Seal a block once this many uncompressed bytes are buffered.
+    pub block_bytes: usize,
+    /// Start a new segment once the current one holds this many bytes.
+    pub segment_bytes: u64,
+    /// Start a new segment once the current one spans this much record time.
+    pub segment_ns: u64,
+    /// zstd level: 3 is zstd's default, fast with a good ratio on JSON.
+    pub zstd_level: i32,
+}
+
+impl Default for WriterConfig {
+    fn default() -> Self {
+        Self { block_bytes: 256 << 10, segment_bytes: 64 << 20, segment_ns: 3_600_000_000_000, zstd_level: 3 }
+    }
+}
+
+/// Name of segment `n` of the stream with file prefix `prefix`.
+pub fn segment_name(prefix: &str, n: u32) -> String {
+    format!("{prefix}-{n:06}.tdr")
+}
+
+/// Writes records into a session directory.
+pub struct SegmentWriter {
+    dir: PathBuf,
+    prefix: &'static str,
+    config: WriterConfig,
+    header: Vec<u8>,
+    file: File,
+    segment: u32,
+    segment_bytes: u64,
+    segment_first_ns: Option<u64>,
+    raw: Vec<u8>,
+    records: u32,
+    compressed: Vec<u8>,
+    blocks_written: u64,
+    bytes_written: u64,
+}
+
+impl SegmentWriter {
+    /// Creates `dir` (and parents) and opens the first segment of the
+    /// stream `prefix`. Refuses a directory that already holds that
+    /// stream, so no session is overwritten.
+    pub fn create(dir: &Path, prefix: &'static str, header: &SessionHeader, config: WriterConfig) -> io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        if dir.join(segment_name(prefix, 1)).exists() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} already holds a recorded session", dir.display()),
+            ));
+        }
+        let header = serde_json::to_vec(header).map_err(io::Error::other)?;
+        let file = open_segment(dir, prefix, 1)?;
+        let mut w = Self {
+            dir: dir.to_path_buf(),
+            prefix,
+            config,
+            header,
+            file,
+            segment: 1,
+            segment_bytes: format::FILE_HEADER_LEN as u64,
+            segment_first_ns: None,
+            raw: Vec::with_capacity(256 << 10),
+            records: 0,
+            compressed: Vec::new(),
+            blocks_written: 0,
+            bytes_written: format::FILE_HEADER_LEN as u64,
+        };
+        w.push_header(0);
+        Ok(w)
+    }
+
+    /// The session directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Buffers one record; seals a block when the buffer is full.
+    pub fn append(&mut self, r: RecordRef<'_>) -> io::Result<()> {
+        self.rotate_if_due(r.stamp_ns)?;
+        format::encode_record(&mut self.raw, r);
+        self.records += 1;
+        self.seal_if_full()
+    }
+
+    /// Buffers `records` records already encoded by a producer (see
+    /// [`format::encode_record`]); `first_ns` is the first one's stamp.
+    pub fn append_encoded(&mut self, bytes: &[u8], records: u32, first_ns: u64) -> io::Result<()> {
+        self.rotate_if_due(first_ns)?;
+        self.raw.extend_from_slice(bytes);
+        self.records += records;
+        self.seal_if_full()
+    }
+
+    fn rotate_if_due(&mut self, stamp_ns: u64) -> io::Result<()> {
+        let first = *self.segment_first_ns.get_or_insert(stamp_ns);
+        if stamp_ns.saturating_sub(first) >= self.config.segment_ns || self.segment_bytes >= self.config.segment_bytes {
+            self.rotate(stamp_ns)?;
+        }
+        Ok(())
+    }
+
+    fn seal_if_full(&mut self) -> io::Result<()> {
+        if self.raw.len() >= self.config.block_bytes {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Seals the buffered records into a block and writes it to the OS.
+    pub fn flush(&mut self) -> io::Result<()> {
+        if self.records == 0 {
+            return Ok(());
+        }
+        self.compressed.clear();
+        zstd::stream::copy_encode(&self.raw[..], &mut self.compressed, self.config.zstd_level)?;
+        let header = BlockHeader {
+            compressed_len: self.compressed.len() as u32,
+            raw_len: self.raw.len() as u32,
+            records: self.records,
+            payload_crc: crc32fast::hash(&self.compressed),
+        };
+        self.file.write_all(&header.encode())?;
+        self.file.write_all(&self.compressed)?;
+        let n = (format::BLOCK_HEADER_LEN + self.compressed.len()) as u64;
+        self.segment_bytes += n;
+        self.bytes_written += n;
+        self.blocks_written += 1;
+        self.raw.clear();
+        self.records = 0;
+        Ok(())
+    }
+
+    /// Flushes and syncs the file to disk: the end of a session.
+    pub fn finish(mut self) -> io::Result<WriterTotals> {
+        self.flush()?;
+        self.file.sync_all()?;
+        Ok(self.totals())
+    }
+
+    /// What was written so far.
+    pub fn totals(&self) -> WriterTotals {
+        WriterTotals { segments: self.segment, blocks: self.blocks_written, bytes: self.bytes_written }
+    }
+
+    fn rotate(&mut self, stamp_ns: u64) -> io::Result<()> {
+        self.flush()?;
+        self.file.sync_all()?;
+        self.segment += 1;
+        self.file = open_segment(&self.dir, self.prefix, self.segment)?;
+        self.segment_bytes = format::FILE_HEADER_LEN as u64;
+        self.bytes_written += format::FILE_HEADER_LEN as u64;
+        self.segment_first_ns = Some(stamp_ns);
+        self.push_header(stamp_ns);
+        Ok(())
+    }
+
+    fn push_header(&mut self, stamp_ns: u64) {
+        let header = std::mem::take(&mut self.header);
+        format::encode_record(
+            &mut self.raw,
+            RecordRef { kind: Kind::Header, stamp_ns, seq: 0, conn: 0, payload: &header },
+        );
+        self.records += 1;
+        self.header = header;
+    }
+}
+
+/// Counts of what a writer produced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriterTotals {
+    pub segments: u32,
+    pub blocks: u64,
+    pub bytes: u64,
+}
+
+fn open_segment(dir: &Path, prefix: &str, n: u32) -> io::Result<File> {
+    let mut f = OpenOptions::new().create_new(true).write(true).open(dir.join(segment_name(prefix, n)))?;
+    f.write_all(&format::file_header())?;
+    Ok(f)
+}

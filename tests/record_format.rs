@@ -1,0 +1,183 @@
+//! The session format on its own: records written through the recording
+//! thread come back in order across segments; a torn tail and a corrupt
+//! block in the middle are reported with their offsets and everything else
+//! is still read; a full queue drops, counts and leaves a gap marker.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a panic is a failed test
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tickdesk::record::{
+    Kind, ReadIssue, Recorder, SegmentWriter, SessionHeader, Stream, StreamReader, WriterConfig, stream_segments,
+};
+
+fn header() -> SessionHeader {
+    SessionHeader {
+        format_version: tickdesk::record::format::FORMAT_VERSION,
+        tickdesk_version: "test".into(),
+        venue: "sim".into(),
+        symbols: vec!["BTCUSDT".into()],
+        config_hash: "0".into(),
+        started_ns: 1,
+    }
+}
+
+fn small_blocks() -> WriterConfig {
+    WriterConfig { block_bytes: 4 << 10, segment_bytes: 16 << 10, ..WriterConfig::default() }
+}
+
+fn frame(i: u64) -> Vec<u8> {
+    format!(r#"{{"stream":"btcusdt@trade","data":{{"e":"trade","t":{i},"p":"100.{:02}","q":"0.5"}}}}"#, i % 100)
+        .into_bytes()
+}
+
+/// Writes `n` frames to the feed stream of a fresh session in `dir`.
+fn write_session(dir: &Path, n: u64) {
+    let feed = SegmentWriter::create(dir, Stream::Feed.prefix(), &header(), small_blocks()).unwrap();
+    let engine = SegmentWriter::create(dir, Stream::Engine.prefix(), &header(), small_blocks()).unwrap();
+    let (rec, thread) = Recorder::start(feed, engine, 1 << 16, Duration::from_millis(100)).unwrap();
+    let mut buf = rec.buffer(Stream::Feed);
+    for i in 0..n {
+        buf.push(Kind::Frame, 1_000 + i, i, 1, &frame(i));
+        if i % 100 == 99 {
+            buf.flush();
+        }
+    }
+    drop(buf);
+    drop(rec);
+    let totals = thread.finish().unwrap();
+    assert!(totals[0].segments > 1, "small segments rotate: {totals:?}");
+}
+
+/// Every frame read back (seq numbers), and the issues.
+fn read_back(dir: &Path) -> (Vec<u64>, Vec<ReadIssue>) {
+    let mut r = StreamReader::open(dir, Stream::Feed).unwrap();
+    let mut seqs = Vec::new();
+    while let Some(rec) = r.next_record().unwrap() {
+        if rec.kind == Kind::Frame {
+            assert_eq!(rec.payload, frame(rec.seq).as_slice());
+            assert_eq!(rec.stamp_ns, 1_000 + rec.seq);
+            seqs.push(rec.seq);
+        }
+    }
+    (seqs, r.issues().to_vec())
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("tickdesk-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn records_come_back_in_order_across_segments() {
+    let dir = tempdir("rt");
+    write_session(&dir, 5_000);
+    let (seqs, issues) = read_back(&dir);
+    assert!(issues.is_empty(), "{issues:?}");
+    assert_eq!(seqs, (0..5_000).collect::<Vec<_>>());
+    // Every segment starts with the header, so each stands alone.
+    for seg in stream_segments(&dir, Stream::Feed).unwrap() {
+        let mut r = StreamReader::from_segments(vec![seg]);
+        let first = r.next_owned().unwrap().unwrap();
+        assert_eq!(first.kind, Kind::Header);
+        let h: SessionHeader = serde_json::from_slice(&first.payload).unwrap();
+        assert_eq!(h, header());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_torn_tail_is_reported_and_everything_before_it_is_read() {
+    let dir = tempdir("torn");
+    write_session(&dir, 3_000);
+    let last = stream_segments(&dir, Stream::Feed).unwrap().pop().unwrap();
+    let len = std::fs::metadata(&last).unwrap().len();
+    let f = std::fs::OpenOptions::new().write(true).open(&last).unwrap();
+    f.set_len(len - 7).unwrap();
+    let (seqs, issues) = read_back(&dir);
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert!(matches!(&issues[0], ReadIssue::TornTail { file, .. } if *file == last), "{issues:?}");
+    assert!(issues[0].to_string().contains("torn tail at byte"), "{}", issues[0]);
+    // What was lost is exactly the last block: a contiguous prefix survives.
+    assert!(!seqs.is_empty() && seqs.len() < 3_000);
+    assert_eq!(seqs, (0..seqs.len() as u64).collect::<Vec<_>>());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_corrupt_block_in_the_middle_is_reported_and_reading_goes_on() {
+    let dir = tempdir("corrupt");
+    write_session(&dir, 3_000);
+    let first = stream_segments(&dir, Stream::Feed).unwrap().remove(0);
+    let mut bytes = std::fs::read(&first).unwrap();
+    // Damage the payload of the third block and the header of the fifth.
+    let blocks: Vec<usize> = memchr::memmem::find_iter(&bytes, b"TDBK").collect();
+    assert!(blocks.len() > 6, "enough blocks: {}", blocks.len());
+    bytes[blocks[2] + 40] ^= 0xff;
+    bytes[blocks[4] + 6] ^= 0x01;
+    std::fs::write(&first, &bytes).unwrap();
+    let (seqs, issues) = read_back(&dir);
+    assert_eq!(issues.len(), 2, "{issues:?}");
+    match &issues[0] {
+        ReadIssue::CorruptBlock { offset, reason, resumed_at, .. } => {
+            assert_eq!(*offset, blocks[2] as u64);
+            assert!(reason.contains("payload"), "{reason}");
+            assert_eq!(*resumed_at, Some(blocks[3] as u64));
+        }
+        other => panic!("{other:?}"),
+    }
+    match &issues[1] {
+        ReadIssue::CorruptBlock { offset, resumed_at, .. } => {
+            assert_eq!(*offset, blocks[4] as u64);
+            assert_eq!(*resumed_at, Some(blocks[5] as u64));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Two blocks lost, the rest (including later segments) read in order.
+    assert!(seqs.len() < 3_000 && seqs.len() > 2_000, "{}", seqs.len());
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(*seqs.last().unwrap(), 2_999);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_full_queue_drops_counts_and_leaves_a_gap_marker() {
+    let dir = tempdir("gap");
+    let feed = SegmentWriter::create(&dir, Stream::Feed.prefix(), &header(), small_blocks()).unwrap();
+    let engine = SegmentWriter::create(&dir, Stream::Engine.prefix(), &header(), small_blocks()).unwrap();
+    // A queue of one chunk and a producer that never waits: most chunks drop.
+    let (rec, thread) = Recorder::start(feed, engine, 1, Duration::from_millis(100)).unwrap();
+    let mut buf = rec.buffer(Stream::Feed);
+    for i in 0..20_000 {
+        buf.push(Kind::Frame, 1_000 + i, i, 1, &frame(i));
+        buf.flush();
+    }
+    drop(buf);
+    let stats = rec.stats().clone();
+    drop(rec);
+    thread.finish().unwrap();
+    let dropped = stats.dropped_total();
+    assert!(dropped > 0, "the tiny queue must overflow");
+    let mut r = StreamReader::open(&dir, Stream::Feed).unwrap();
+    let (mut frames, mut gap_total) = (0u64, 0u64);
+    while let Some(rec) = r.next_record().unwrap() {
+        match rec.kind {
+            Kind::Frame => frames += 1,
+            Kind::Gap => gap_total += u64::from_le_bytes(rec.payload.try_into().unwrap()),
+            _ => {}
+        }
+    }
+    assert_eq!(frames + dropped, 20_000);
+    assert_eq!(gap_total, dropped, "every dropped record is accounted for by a gap marker");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_existing_session_is_never_overwritten() {
+    let dir = tempdir("exists");
+    write_session(&dir, 3_000);
+    let again = SegmentWriter::create(&dir, Stream::Feed.prefix(), &header(), small_blocks());
+    assert!(again.is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
