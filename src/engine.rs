@@ -11,12 +11,14 @@ pub mod build;
 pub mod clock;
 pub mod counters;
 pub mod event;
+pub mod journal;
 pub mod snapshot;
 
 pub use build::{build_engine, build_engine_with};
 pub use clock::{Clock, EventClock};
 pub use counters::EngineCounters;
 pub use event::{Command, Event, EventKind, Stamp};
+pub use journal::{Journal, Output};
 pub use snapshot::Snapshot;
 
 use crate::aggregate::Aggregator;
@@ -87,6 +89,8 @@ pub struct Engine {
     clock_offset_ms: Option<i64>,
     /// Latest figures per feed connection, for the snapshot.
     feeds: Vec<crate::domain::feed_status::ConnStatsSnapshot>,
+    /// Decisions, for recordings and `replay --verify`.
+    journal: Journal,
 }
 
 impl Engine {
@@ -116,7 +120,23 @@ impl Engine {
             last_seq: 0,
             clock_offset_ms: None,
             feeds: Vec::new(),
+            journal: Journal::default(),
         }
+    }
+
+    /// Keep every decision for [`Engine::drain_outputs`].
+    pub fn set_journal(&mut self, on: bool) {
+        self.journal.set(on);
+    }
+
+    /// Decisions since the last call, in the order they were made.
+    pub fn drain_outputs(&mut self) -> std::vec::Drain<'_, Output> {
+        self.journal.drain()
+    }
+
+    /// Sequence number of the last numbered event consumed.
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
     }
 
     /// Keep closed candles for [`Engine::drain_candles`] (CSV output).
@@ -362,6 +382,8 @@ impl Engine {
         self.halted = true;
         self.counters.kill_switch_trips += 1;
         let now = self.clock.now_ms();
+        let why = self.risk.kill_switch().map(|k| k.to_string()).unwrap_or_default();
+        self.journal.push(self.last_seq, now, || format!("kill_switch flatten={flatten} cancel={cancel} {why}"));
         if cancel {
             self.router.cancel_all(now, &mut self.reports);
             self.apply_reports(None);
@@ -440,6 +462,7 @@ impl Engine {
                 }
                 Err(rejection) => {
                     self.counters.risk_rejected += 1;
+                    self.journal.push(self.last_seq, now, || format!("risk_rejected {rejection} {intent:?}"));
                     // Every rejection is counted by reason and logged at debug;
                     // info gets the first 20 and then every power of two, so a
                     // strategy stuck against a limit cannot flood the log.
@@ -465,6 +488,7 @@ impl Engine {
             self.counters.unknown_instrument += 1;
             return;
         };
+        self.journal.push(self.last_seq, now, || format!("submit {id:?} {intent:?}"));
         self.router.submit(&order, inst, now, &mut self.reports);
         if let Err(e) = self.orders.insert(order, inst) {
             self.counters.illegal_transitions += 1;
@@ -510,6 +534,7 @@ impl Engine {
         let mut filled = false;
         let mut reports = std::mem::take(&mut self.reports);
         for r in reports.drain(..) {
+            self.journal.push(self.last_seq, self.clock.now_ms(), || format!("{r:?}"));
             if let Err(e) = self.orders.apply(&r) {
                 self.counters.illegal_transitions += 1;
                 tracing::error!("{e}");

@@ -10,11 +10,14 @@
 //! blocks instead of stopping at them.
 
 pub mod format;
+pub mod input;
 mod reader;
 mod recorder;
+mod session;
 mod writer;
 
-pub use format::{Kind, Record, RecordRef, SessionHeader};
+pub use format::{InstrumentRec, Kind, Record, RecordRef, SessionHeader};
 pub use reader::{ReadIssue, SegmentReader, StreamReader, stream_segments};
 pub use recorder::{RecordBuf, Recorder, RecorderStats, RecorderThread, Stream};
+pub use session::{RecordingReport, SessionOptions, SessionRecorder, utc_stamp};
 pub use writer::{SegmentWriter, WriterConfig, WriterTotals, segment_name};

@@ -19,6 +19,7 @@ fn header() -> SessionHeader {
         symbols: vec!["BTCUSDT".into()],
         config_hash: "0".into(),
         started_ns: 1,
+        ..SessionHeader::default()
     }
 }
 

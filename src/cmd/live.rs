@@ -16,6 +16,7 @@ use crate::feed::connection::{
 };
 use crate::feed::rest::{RestClient, RestStats};
 use crate::feed::sequence::SeqCounters;
+use crate::record::Kind;
 use crate::sim::venue::{MarketSource, SimVenue, VenueOptions};
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
@@ -236,6 +237,7 @@ pub struct SinkCounters {
 
 impl LiveSink {
     pub fn new(decoder: FrameDecoder, mut sink: EventSink, ids: Vec<InstrumentId>) -> (Self, Arc<Mutex<SinkCounters>>) {
+        sink.set_conn(MARKET_CONN_ID);
         for &id in &ids {
             sink.push_now(EventKind::MarketStatus { instrument: id, stale: true });
         }
@@ -271,6 +273,15 @@ impl FrameSink for LiveSink {
     }
 
     fn on_status(&mut self, status: ConnStatus) {
+        let kind = match &status {
+            ConnStatus::Connected { .. } => Some(Kind::Connect),
+            ConnStatus::Disconnected { .. } | ConnStatus::Closed | ConnStatus::Stale { .. } => Some(Kind::Disconnect),
+            ConnStatus::Subscribed { .. } | ConnStatus::Unsubscribed { .. } => Some(Kind::Sent),
+            ConnStatus::Reconnecting { .. } => None,
+        };
+        if let Some(kind) = kind {
+            self.sink.record_note(kind, &format!("{status:?}"));
+        }
         let stale = match &status {
             ConnStatus::Connected { .. } => false,
             ConnStatus::Stale { .. } | ConnStatus::Disconnected { .. } | ConnStatus::Closed => true,
@@ -288,7 +299,10 @@ impl FrameSink for LiveSink {
     }
 }
 
+/// The id of the market-data connection, in its figures and recordings.
+pub const MARKET_CONN_ID: u32 = 1;
+
 /// Starts the market-data connection.
 pub fn start_connection(live: &Live, cfg: &Config, sink: LiveSink) -> ConnectionHandle {
-    spawn_connection(1, live.ws_base.clone(), live.streams.clone(), cfg.feed.ws.clone(), sink)
+    spawn_connection(MARKET_CONN_ID, live.ws_base.clone(), live.streams.clone(), cfg.feed.ws.clone(), sink)
 }

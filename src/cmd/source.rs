@@ -13,6 +13,7 @@ use crate::engine::{Event, EventKind, Stamp};
 use crate::feed::binance::{BinanceDecoder, DecodeStats, Decoded};
 use crate::feed::input::{InputError, InputReader, InputStats, Limits, RecordKind};
 use crate::feed::sequence::TradeSequencer;
+use crate::record::{self, Kind, RecordBuf};
 use crate::sim::Generator;
 use crate::telemetry::{mono_ns, wall_ns};
 use std::path::Path;
@@ -34,7 +35,7 @@ pub struct SourceOutcome {
     pub error: Option<String>,
 }
 
-/// Batches events into the engine channel.
+/// Batches events into the engine channel, and records what it numbers.
 pub struct EventSink {
     tx: mpsc::Sender<Vec<Event>>,
     batch: Vec<Event>,
@@ -43,12 +44,54 @@ pub struct EventSink {
     seq: u64,
     dropped: u64,
     closed: bool,
+    /// The session's feed stream: frames with the sequence number before
+    /// their events, inputs with theirs, and dropped batches.
+    record: Option<RecordBuf>,
+    scratch: Vec<u8>,
+    conn: u32,
 }
 
 impl EventSink {
     pub fn new(tx: mpsc::Sender<Vec<Event>>, batch_size: usize, lossy: bool) -> Self {
         let batch_size = batch_size.max(1);
-        Self { tx, batch: Vec::with_capacity(batch_size), batch_size, lossy, seq: 0, dropped: 0, closed: false }
+        Self {
+            tx,
+            batch: Vec::with_capacity(batch_size),
+            batch_size,
+            lossy,
+            seq: 0,
+            dropped: 0,
+            closed: false,
+            record: None,
+            scratch: Vec::new(),
+            conn: 0,
+        }
+    }
+
+    /// Records into the feed stream of a session from now on.
+    pub fn with_recording(mut self, buf: Option<RecordBuf>) -> Self {
+        self.record = buf;
+        self
+    }
+
+    /// The connection id frames are recorded with.
+    pub fn set_conn(&mut self, conn: u32) {
+        self.conn = conn;
+    }
+
+    /// Records a raw frame before it is decoded: its events follow `seq()`.
+    pub fn record_frame(&mut self, frame: &[u8], recv_wall_ns: i64) {
+        if let Some(r) = self.record.as_mut() {
+            r.push(Kind::Frame, u64::try_from(recv_wall_ns).unwrap_or(0), self.seq, self.conn, frame);
+        }
+    }
+
+    /// Records a connection event or something sent (text payload).
+    pub fn record_note(&mut self, kind: Kind, text: &str) {
+        if let Some(r) = self.record.as_mut() {
+            let now = u64::try_from(wall_ns()).unwrap_or(0);
+            r.push(kind, now, self.seq, self.conn, text.as_bytes());
+        }
     }
 
     /// A sender for out-of-band events (sequence number 0) from another task.
@@ -59,7 +102,14 @@ impl EventSink {
     /// Queues an event that is not a frame (status, offset, backfill).
     pub fn push_now(&mut self, kind: EventKind) {
         let t = mono_ns();
-        self.push(Stamp { recv_mono_ns: t, recv_wall_ns: wall_ns(), decoded_mono_ns: t }, kind);
+        let wall = wall_ns();
+        if let Some(r) = self.record.as_mut() {
+            self.scratch.clear();
+            if record::input::encode(&kind, &mut self.scratch) {
+                r.push(Kind::Input, u64::try_from(wall).unwrap_or(0), self.seq + 1, self.conn, &self.scratch);
+            }
+        }
+        self.push(Stamp { recv_mono_ns: t, recv_wall_ns: wall, decoded_mono_ns: t }, kind);
         self.flush();
     }
 
@@ -74,6 +124,13 @@ impl EventSink {
 
     /// Sends what is queued.
     pub fn flush(&mut self) {
+        self.send_batch();
+        if let Some(r) = self.record.as_mut() {
+            r.flush();
+        }
+    }
+
+    fn send_batch(&mut self) {
         if self.batch.is_empty() || self.closed {
             self.batch.clear();
             return;
@@ -82,12 +139,26 @@ impl EventSink {
         if self.lossy {
             match self.tx.try_send(batch) {
                 Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(b)) => self.dropped += b.len() as u64,
+                Err(mpsc::error::TrySendError::Full(b)) => {
+                    self.dropped += b.len() as u64;
+                    self.record_dropped(&b);
+                }
                 Err(mpsc::error::TrySendError::Closed(_)) => self.closed = true,
             }
         } else if self.tx.blocking_send(batch).is_err() {
             self.closed = true;
         }
+    }
+
+    /// A replay must skip what the engine never saw: the batch's seq range.
+    fn record_dropped(&mut self, batch: &[Event]) {
+        let (Some(first), Some(last), Some(r)) = (batch.first(), batch.last(), self.record.as_mut()) else {
+            return;
+        };
+        let mut payload = [0u8; 16];
+        payload[..8].copy_from_slice(&first.seq.to_le_bytes());
+        payload[8..].copy_from_slice(&last.seq.to_le_bytes());
+        r.push(Kind::Dropped, u64::try_from(wall_ns()).unwrap_or(0), last.seq, self.conn, &payload);
     }
 
     pub fn dropped(&self) -> u64 {
@@ -101,6 +172,17 @@ impl EventSink {
 
     pub fn is_closed(&self) -> bool {
         self.closed
+    }
+}
+
+impl Drop for EventSink {
+    /// A live sink ends with its connection: what it still holds goes to the
+    /// engine (or is counted as dropped), so a run and its replay see the
+    /// same inputs. A waiting sink is flushed by its owner before the end.
+    fn drop(&mut self) {
+        if self.lossy {
+            self.flush();
+        }
     }
 }
 
@@ -138,6 +220,7 @@ impl FrameDecoder {
 
     /// Decodes one frame received at `recv_mono_ns` and queues what it yields.
     pub fn frame(&mut self, frame: &[u8], recv_mono_ns: u64, recv_wall_ns: i64, line: u64, sink: &mut EventSink) {
+        sink.record_frame(frame, recv_wall_ns);
         let r = self.decoder.decode(frame);
         self.handle(r, recv_mono_ns, recv_wall_ns, line, sink);
     }

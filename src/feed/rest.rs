@@ -29,7 +29,7 @@ pub mod stats;
 pub mod trades;
 pub mod weight;
 
-pub use client::RestClient;
+pub use client::{RestClient, RestTap};
 pub use clock::ClockOffset;
 pub use error::{BodyError, RestError};
 pub use stats::RestStats;

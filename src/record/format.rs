@@ -124,7 +124,7 @@ impl Record {
 
 /// What a session is: written as the first record of every segment so each
 /// segment file stands alone.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionHeader {
     pub format_version: u32,
     pub tickdesk_version: String,
@@ -135,6 +135,71 @@ pub struct SessionHeader {
     pub config_hash: String,
     /// Session start, ns since the Unix epoch.
     pub started_ns: u64,
+    /// What fed the session: `live` (a venue over the network) or `synthetic`.
+    #[serde(default)]
+    pub source: String,
+    /// The instruments the engine and decoder started with, in id order.
+    #[serde(default)]
+    pub instruments: Vec<InstrumentRec>,
+    /// Whether symbols first met in a frame were added on the fly.
+    #[serde(default)]
+    pub instruments_auto: bool,
+    /// Whether trade ids were checked (duplicates dropped), as live feeds do.
+    #[serde(default)]
+    pub sequencer: bool,
+}
+
+/// An instrument as the header stores it: raw fixed-point integers, exact.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstrumentRec {
+    pub venue: String,
+    pub symbol: String,
+    pub base: String,
+    pub quote: String,
+    pub price_scale: u8,
+    pub qty_scale: u8,
+    pub tick_size: i64,
+    pub step_size: i64,
+    pub min_qty: i64,
+    /// i128 as a decimal string (JSON numbers lose precision past 2^53).
+    pub min_notional: String,
+}
+
+impl InstrumentRec {
+    pub fn of(i: &crate::domain::Instrument) -> Self {
+        Self {
+            venue: i.venue.name().to_string(),
+            symbol: i.symbol.clone(),
+            base: i.base.clone(),
+            quote: i.quote.clone(),
+            price_scale: i.price_scale,
+            qty_scale: i.qty_scale,
+            tick_size: i.tick_size.0,
+            step_size: i.step_size.0,
+            min_qty: i.min_qty.0,
+            min_notional: i.min_notional.0.to_string(),
+        }
+    }
+
+    /// The instrument back; `None` when a field does not parse.
+    pub fn instrument(&self) -> Option<crate::domain::Instrument> {
+        use crate::domain::{Notional, Price, Qty, Venue};
+        let venue = [Venue::BinanceSpot, Venue::BinanceUsdm, Venue::BinanceCoinm, Venue::Synthetic]
+            .into_iter()
+            .find(|v| v.name() == self.venue)?;
+        Some(crate::domain::Instrument {
+            venue,
+            symbol: self.symbol.clone(),
+            base: self.base.clone(),
+            quote: self.quote.clone(),
+            price_scale: self.price_scale,
+            qty_scale: self.qty_scale,
+            tick_size: Price(self.tick_size),
+            step_size: Qty(self.step_size),
+            min_qty: Qty(self.min_qty),
+            min_notional: Notional(self.min_notional.parse().ok()?),
+        })
+    }
 }
 
 /// FNV-1a 64, hex: the config hash of [`SessionHeader`].

@@ -38,7 +38,14 @@ pub(super) struct Inner {
     anchor: Instant,
     anchor_wall_ms: i64,
     pub(super) rng: Mutex<ChaCha8Rng>,
+    /// Sees every answer body the client used (a session recording).
+    pub(super) tap: Mutex<Option<RestTap>>,
 }
+
+/// Called with the path and query (`/api/v3/klines?symbol=...`) and the body
+/// of every answer used. Public endpoints only: nothing signed goes through
+/// this client, so no secret can reach a tap.
+pub type RestTap = Arc<dyn Fn(&str, &[u8]) + Send + Sync>;
 
 impl std::fmt::Debug for RestClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -98,8 +105,16 @@ impl RestClient {
                 anchor: Instant::now(),
                 anchor_wall_ms: now_us.div_euclid(1000),
                 rng: Mutex::new(ChaCha8Rng::seed_from_u64(now_us.unsigned_abs())),
+                tap: Mutex::new(None),
             }),
         })
+    }
+
+    /// Hands every answer body used from now on to `tap`.
+    pub fn set_tap(&self, tap: RestTap) {
+        if let Ok(mut t) = self.inner.tap.lock() {
+            *t = Some(tap);
+        }
     }
 
     /// The base URL the paths are added to.

@@ -57,7 +57,13 @@ impl RestClient {
             self.count(Counter::Requests);
             let failure = match self.inner.http.get(url.clone()).send().await {
                 Ok(resp) => match self.answer(&label, window, resp).await {
-                    Step::Body(body) => return Ok(Fetched { label, body }),
+                    Step::Body(body) => {
+                        let tap = self.inner.tap.lock().ok().and_then(|t| t.clone());
+                        if let Some(tap) = tap {
+                            tap(&label, &body);
+                        }
+                        return Ok(Fetched { label, body });
+                    }
                     Step::Fatal(e) => return Err(e),
                     Step::Retry(f) => f,
                 },
