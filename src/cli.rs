@@ -62,6 +62,12 @@ pub struct UiArgs {
     /// WebSocket API base for the user data stream.
     #[arg(long, value_name = "URL")]
     pub ws_api_url: Option<String>,
+    /// Record the session under this directory (default `sessions/`).
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// Do not record the session.
+    #[arg(long, conflicts_with = "record")]
+    pub no_record: bool,
 }
 
 impl UiArgs {
@@ -80,6 +86,8 @@ impl UiArgs {
             route: self.route.clone(),
             allow_production: self.allow_production,
             ws_api_url: self.ws_api_url.clone(),
+            record: self.record.clone(),
+            no_record: self.no_record,
             status_interval: Some(0),
             ..HeadlessArgs::default()
         }
@@ -92,6 +100,9 @@ pub enum Command {
     Headless(HeadlessArgs),
     /// Measure the whole pipeline over the synthetic market and print a report.
     Bench(BenchArgs),
+    /// Replay a recorded session (or any input file) through the engine, in
+    /// the workstation or headless.
+    Replay(ReplayArgs),
     /// Serve the Binance Spot protocol on loopback (REST + WebSocket) from the
     /// synthetic market or a recorded file, with optional fault injection.
     SimExchange(SimExchangeArgs),
@@ -154,6 +165,54 @@ pub struct HeadlessArgs {
     /// default: the venue's, or `<ws-url>/ws-api/v3`.
     #[arg(long, value_name = "URL")]
     pub ws_api_url: Option<String>,
+    /// Record the session (frames, what was sent, REST answers, the
+    /// engine's decisions) in a new directory under DIR; default `sessions/`.
+    /// Runs over `--input` are not recorded: the file is the recording.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// Do not record the session.
+    #[arg(long, conflicts_with = "record")]
+    pub no_record: bool,
+}
+
+#[derive(Debug, Args, Default, Clone)]
+pub struct ReplayArgs {
+    /// A session directory (written by a recorded run), or any input file
+    /// `tickdesk headless --input` accepts.
+    pub path: PathBuf,
+    /// No screen: print the JSON summary at the end, as `tickdesk headless` does.
+    #[arg(long)]
+    pub headless: bool,
+    /// `1` (real time, the default), `10`, `100`, any multiple, or `max`.
+    #[arg(long)]
+    pub speed: Option<String>,
+    /// Start pacing here: an ISO-8601 time (`2026-12-03T11:50:00Z`) or an
+    /// offset from the session's start (`90s`, `5m`). What comes before is
+    /// still replayed, unpaced, so the engine's state is the same.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Stop here (same forms as `--from`).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Compare the replay's orders, acks, fills and risk decisions with the
+    /// recorded ones; print the first divergence and exit 1 when they differ.
+    #[arg(long)]
+    pub verify: bool,
+    /// Write the JSON summary here instead of stdout (headless).
+    #[arg(long, value_name = "PATH")]
+    pub summary: Option<PathBuf>,
+    /// Seconds between status lines (headless; 0 = none).
+    #[arg(long)]
+    pub status_interval: Option<u64>,
+    /// exchangeInfo for an input file's instruments.
+    #[arg(long, value_name = "FILE")]
+    pub exchange_info: Option<PathBuf>,
+    /// Colour theme (workstation).
+    #[arg(long)]
+    pub theme: Option<String>,
+    /// Frames per second at most (workstation).
+    #[arg(long)]
+    pub fps: Option<u32>,
 }
 
 #[derive(Debug, Args, Clone)]

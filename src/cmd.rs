@@ -9,6 +9,8 @@ pub mod candles_csv;
 pub mod front;
 pub mod headless;
 pub mod live;
+pub mod recording;
+pub mod replay;
 pub mod route;
 pub mod sim_exchange;
 pub mod source;

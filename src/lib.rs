@@ -24,6 +24,12 @@
 //!    └─ telemetry   HDR histograms per stage
 //!        │
 //!        └─ Snapshot / Summary → headless status lines, JSON summary
+//!
+//!  record   every frame (before decoding), input, drop and decision of a
+//!           session, on the writer's own thread → sessions/<start>-<venue>/
+//!  replay   `tickdesk replay`: the session's frames through the same decoder
+//!           and engine, paced by their receive stamps; `--verify` compares
+//!           decisions
 //! ```
 //!
 //! The core (`domain`, `aggregate`, `indicators`, `strategy`, `risk`,
@@ -43,6 +49,7 @@ pub mod feed;
 pub mod indicators;
 pub mod portfolio;
 pub mod record;
+pub mod replay;
 pub mod risk;
 pub mod route;
 pub mod sim;

@@ -39,6 +39,14 @@ fn main() -> ExitCode {
     };
     match command {
         Command::Headless(args) => headless(&cfg, &args),
+        Command::Replay(args) if args.headless => {
+            let summary = cmd::replay::run(&cfg, &args);
+            finish_summary(summary, args.summary.as_deref())
+        }
+        Command::Replay(args) => match cmd::tui::replay(&cfg, &args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
         Command::SimExchange(args) => match cmd::sim_exchange::run(&cfg, &args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e),
@@ -116,7 +124,13 @@ fn headless(cfg: &Config, args: &HeadlessArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(&RunError::Runtime(format!("cannot start the runtime: {e}"))),
     };
-    let summary = match rt.block_on(cmd::headless::run(cfg, args)) {
+    finish_summary(rt.block_on(cmd::headless::run(cfg, args)), args.summary.as_deref())
+}
+
+/// Prints or writes the summary; the exit code says whether the run, and a
+/// replay's `--verify`, went well.
+fn finish_summary(summary: Result<cmd::summary::Summary, RunError>, path: Option<&std::path::Path>) -> ExitCode {
+    let summary = match summary {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
@@ -124,7 +138,7 @@ fn headless(cfg: &Config, args: &HeadlessArgs) -> ExitCode {
         Ok(j) => j,
         Err(e) => return fail(&RunError::Runtime(format!("cannot write the summary: {e}"))),
     };
-    match &args.summary {
+    match path {
         Some(p) => {
             if let Err(e) = std::fs::write(p, json + "\n") {
                 return fail(&RunError::Runtime(format!("--summary {}: {e}", p.display())));
@@ -134,6 +148,10 @@ fn headless(cfg: &Config, args: &HeadlessArgs) -> ExitCode {
     }
     if let Some(e) = &summary.error {
         eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+    if let Some(d) = summary.replay.as_ref().and_then(|r| r.verify.as_ref()).and_then(|v| v.divergence.as_ref()) {
+        eprintln!("{}", cmd::replay::describe(d));
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS

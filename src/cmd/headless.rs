@@ -5,6 +5,7 @@ use super::RunError;
 use super::candles_csv::CandleCsv;
 use super::front::{FrontEnd, ScreenFeed};
 use super::live::{self, Live};
+use super::recording::{self, EngineTap, RunFacts};
 use super::source::{EventSink, FrameDecoder, SourceOutcome, run_file, run_synthetic};
 use super::summary::Summary;
 use super::venue::VenueChoice;
@@ -91,6 +92,43 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
         _ => (Router::Paper(PaperRouter::new(&cfg.paper).map_err(Bad)?), None),
     };
     let mut engine = build_engine_with(&cfg, instruments.clone(), router).map_err(Bad)?;
+    let session = match recording::parent_dir(args) {
+        Some(parent) => {
+            let facts = match &source {
+                Source::Live(l) => RunFacts {
+                    venue: l.venue.to_string(),
+                    source: "live",
+                    instruments: &instruments,
+                    sequencer: true,
+                    lossy: true,
+                },
+                _ => RunFacts {
+                    venue: "synthetic".into(),
+                    source: "synthetic",
+                    instruments: &instruments,
+                    sequencer: false,
+                    lossy: matches!(speed, Speed::Times(_)),
+                },
+            };
+            let rec = recording::start(&parent, &recording::header(&cfg, &facts))?;
+            if front.is_none() {
+                eprintln!("recording to {}", rec.dir().display());
+            }
+            tracing::info!("recording to {}", rec.dir().display());
+            if let Source::Live(l) = &source {
+                l.rest_recording.attach(rec.buffer(crate::record::Stream::Feed));
+            }
+            engine.set_journal(true);
+            Some(rec)
+        }
+        None => {
+            if let Source::Live(l) = &source {
+                l.rest_recording.off();
+            }
+            None
+        }
+    };
+    let engine_tap = session.as_ref().map(|s| EngineTap::new(s.buffer(crate::record::Stream::Engine)));
     let mut csv = match &args.candles_out {
         Some(p) => Some(CandleCsv::create(p).map_err(|e| Runtime(format!("--candles-out {}: {e}", p.display())))?),
         None => None,
@@ -114,7 +152,8 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
         Source::Synthetic(_) => matches!(speed, Speed::Times(_)),
         Source::Live(_) => true,
     };
-    let mut sink = EventSink::new(tx, cfg.engine.batch_size, lossy);
+    let mut sink = EventSink::new(tx, cfg.engine.batch_size, lossy)
+        .with_recording(session.as_ref().map(|s| s.buffer(crate::record::Stream::Feed)));
     let (stop, screen) = match front {
         Some(f) => {
             // Commands go in out of band, as feed figures do; the engine orders them by arrival.
@@ -129,7 +168,7 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
     let handle = tokio::runtime::Handle::current();
     let engine_thread = std::thread::Builder::new()
         .name("engine".into())
-        .spawn(move || drive(engine, rx, csv.take(), snap_tx, screen, &handle))
+        .spawn(move || drive(engine, rx, csv.take(), snap_tx, screen, engine_tap, &handle))
         .map_err(|e| Runtime(format!("cannot start the engine thread: {e}")))?;
     let signals = tokio::spawn(wait_for_signal(stop.clone()));
 
@@ -191,6 +230,7 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
                 trade_ids: c.trade_ids,
                 rest: l.rest.stats(),
             };
+            l.rest_recording.off();
             if let Some(v) = l.sim {
                 v.shutdown().await;
             }
@@ -227,6 +267,7 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
         info.report(engine_side, report)
     });
     summary.interrupted |= stop.load(Ordering::Relaxed);
+    summary.recording = session.map(crate::record::SessionRecorder::finish);
     Ok(summary)
 }
 
@@ -278,6 +319,7 @@ fn drive(
     mut csv: Option<CandleCsv>,
     snap_tx: watch::Sender<Arc<Snapshot>>,
     mut screen: Option<ScreenFeed>,
+    mut tap: Option<EngineTap>,
     handle: &tokio::runtime::Handle,
 ) -> (Engine, std::io::Result<u64>) {
     let mut io: std::io::Result<()> = Ok(());
@@ -314,6 +356,12 @@ fn drive(
         };
         for ev in &batch {
             engine.process(ev);
+            if let Some(t) = tap.as_mut() {
+                t.after_event(ev, &engine);
+            }
+        }
+        if let Some(t) = tap.as_mut() {
+            t.after_batch(&mut engine);
         }
         dirty = true;
         if let Some(w) = csv.as_mut() {
@@ -330,6 +378,9 @@ fn drive(
         }
     }
     engine.finish();
+    if let Some(mut t) = tap.take() {
+        t.after_batch(&mut engine);
+    }
     let rows = match csv {
         Some(mut w) => {
             write_candles(&mut engine, &mut w, &mut io);

@@ -33,6 +33,8 @@ pub struct Live {
     pub rest: RestClient,
     /// The in-process sim venue, when `--venue sim`.
     pub sim: Option<SimVenue>,
+    /// Where the REST answers go (kept until the session exists).
+    pub rest_recording: crate::record::RestRecording,
 }
 
 /// Connection figures for the summary.
@@ -83,6 +85,12 @@ pub async fn connect(cfg: &Config, args: &HeadlessArgs, venue: VenueChoice) -> R
         None => rest_default,
     };
     let rest = RestClient::new(&rest_base, &cfg.feed.rest).map_err(|e| RunError::Runtime(e.to_string()))?;
+    let rest_recording = if super::recording::parent_dir(args).is_some() {
+        crate::record::RestRecording::pending()
+    } else {
+        crate::record::RestRecording::default()
+    };
+    rest.set_tap(rest_recording.tap());
 
     let symbols = choose_symbols(cfg, args, venue);
     let listed = rest.exchange_info(&symbols).await.map_err(|e| match e {
@@ -111,7 +119,7 @@ pub async fn connect(cfg: &Config, args: &HeadlessArgs, venue: VenueChoice) -> R
         }
     };
     let streams = streams_for(&symbols, args.depth);
-    Ok(Live { venue, ws_base, rest_base, symbols, streams, instruments, clock_offset_ms, rest, sim })
+    Ok(Live { venue, ws_base, rest_base, symbols, streams, instruments, clock_offset_ms, rest, sim, rest_recording })
 }
 
 /// The closed candles of the last `limit` intervals per symbol and

@@ -49,6 +49,8 @@ pub struct EventSink {
     record: Option<RecordBuf>,
     scratch: Vec<u8>,
     conn: u32,
+    /// Replay: events stay here for [`EventSink::take_local`]; nothing is sent.
+    local: bool,
 }
 
 impl EventSink {
@@ -65,7 +67,27 @@ impl EventSink {
             record: None,
             scratch: Vec::new(),
             conn: 0,
+            local: false,
         }
+    }
+
+    /// A sink that keeps its events for its owner (replay, on one thread).
+    pub fn local() -> Self {
+        let (tx, _) = mpsc::channel(1);
+        let mut s = Self::new(tx, 64, false);
+        s.batch_size = usize::MAX;
+        s.local = true;
+        s
+    }
+
+    /// Moves the queued events of a local sink to `out`.
+    pub fn take_local(&mut self, out: &mut std::collections::VecDeque<Event>) {
+        out.extend(self.batch.drain(..));
+    }
+
+    /// Numbers the next event `seq + 1` (replay follows the recorded numbering).
+    pub fn set_seq(&mut self, seq: u64) {
+        self.seq = seq;
     }
 
     /// Records into the feed stream of a session from now on.
@@ -131,14 +153,22 @@ impl EventSink {
     }
 
     fn send_batch(&mut self) {
+        if self.local {
+            return;
+        }
         if self.batch.is_empty() || self.closed {
             self.batch.clear();
             return;
         }
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.batch_size));
         if self.lossy {
+            let last = batch.last().map_or(0, |e| e.seq);
             match self.tx.try_send(batch) {
-                Ok(()) => {}
+                Ok(()) => {
+                    if let Some(r) = self.record.as_mut() {
+                        r.push(Kind::Batch, u64::try_from(wall_ns()).unwrap_or(0), last, self.conn, &[]);
+                    }
+                }
                 Err(mpsc::error::TrySendError::Full(b)) => {
                     self.dropped += b.len() as u64;
                     self.record_dropped(&b);

@@ -48,6 +48,13 @@ pub struct Summary {
     /// the venue's balances at the start and at the end.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub route: Option<super::route::RouteReport>,
+    /// Recorded runs: the session directory, records written and dropped,
+    /// gap markers, segments and bytes on disk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recording: Option<crate::record::RecordingReport>,
+    /// Replays: what was read from the session and how it went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<super::replay::ReplayReport>,
 }
 
 impl Summary {
@@ -115,6 +122,8 @@ impl Summary {
             error: src.error.clone(),
             live: None,
             route: None,
+            recording: None,
+            replay: None,
         }
     }
 }

@@ -9,7 +9,7 @@
 use super::RunError;
 use super::front::{FrontEnd, ScreenFeed};
 use super::headless;
-use crate::cli::UiArgs;
+use crate::cli::{ReplayArgs, UiArgs};
 use crate::config::Config;
 use crate::engine::Event;
 use crate::ui::app::App;
@@ -29,8 +29,68 @@ const IDLE_REDRAW: Duration = Duration::from_secs(1);
 
 /// Runs the workstation until the trader quits or a signal arrives.
 pub fn run(cfg: &Config, args: &UiArgs) -> Result<(), RunError> {
+    let session = SessionInfo {
+        venue: match &args.input {
+            Some(p) => p.display().to_string(),
+            None => args.venue.clone().unwrap_or_else(|| "sim".into()),
+        },
+        route: args.route.clone().unwrap_or_else(|| cfg.route.mode.to_string()),
+        replay: args.input.is_some(),
+        source_drops: 0,
+    };
+    let source = args.source();
+    let look = Look { theme: args.theme.clone(), fps: args.fps };
+    workstation(cfg, &look, session, None, move |cfg, front, handle| {
+        handle.block_on(headless::run_with(cfg, &source, Some(front)))
+    })
+}
+
+/// `tickdesk replay PATH` in the workstation: the session plays at its
+/// speed, and the replay keys pause, speed up, slow down and jump ahead.
+pub fn replay(cfg: &Config, args: &ReplayArgs) -> Result<(), RunError> {
+    if !args.path.is_dir() {
+        let ui = UiArgs {
+            input: Some(args.path.clone()),
+            exchange_info: args.exchange_info.clone(),
+            speed: args.speed.clone(),
+            theme: args.theme.clone(),
+            fps: args.fps,
+            no_record: true,
+            ..UiArgs::default()
+        };
+        return run(cfg, &ui);
+    }
+    let session =
+        SessionInfo { venue: args.path.display().to_string(), route: "paper".into(), replay: true, source_drops: 0 };
+    let control = Arc::new(crate::replay::ReplayControl::default());
+    let look = Look { theme: args.theme.clone(), fps: args.fps };
+    let args = args.clone();
+    let player_control = control.clone();
+    workstation(cfg, &look, session, Some(control), move |cfg, front, _| {
+        super::replay::play(cfg, &args, Some(front), Some(player_control))
+    })
+}
+
+/// How the workstation looks: theme and frame rate.
+struct Look {
+    theme: Option<String>,
+    fps: Option<u32>,
+}
+
+/// The terminal side of any run: `session` runs on its own thread with a
+/// front end attached, this thread draws and reads keys.
+fn workstation<F>(
+    cfg: &Config,
+    look: &Look,
+    session: SessionInfo,
+    replay: Option<Arc<crate::replay::ReplayControl>>,
+    run_session: F,
+) -> Result<(), RunError>
+where
+    F: FnOnce(&Config, FrontEnd, &tokio::runtime::Handle) -> Result<super::summary::Summary, RunError> + Send + 'static,
+{
     use RunError::{Config as Bad, Runtime};
-    let fps = args.fps.unwrap_or(cfg.ui.fps);
+    let fps = look.fps.unwrap_or(cfg.ui.fps);
     if !(1..=240).contains(&fps) {
         return Err(Bad(format!("--fps {fps}: expected 1 to 240")));
     }
@@ -40,11 +100,11 @@ pub fn run(cfg: &Config, args: &UiArgs) -> Result<(), RunError> {
         return Err(Bad(format!("ui.themes-dir = {:?}: no such folder", d.display().to_string())));
     }
     let themes = ThemeSet::load(&ThemeSet::standard_dirs(themes_dir)).map_err(|e| Bad(e.to_string()))?;
-    let theme_name = args.theme.as_deref().unwrap_or(&cfg.ui.theme);
+    let theme_name = look.theme.as_deref().unwrap_or(&cfg.ui.theme);
     let theme = themes
         .get(theme_name)
         .map_err(|e| {
-            Bad(if args.theme.is_some() { format!("--theme {theme_name:?}: {}", e.message) } else { e.to_string() })
+            Bad(if look.theme.is_some() { format!("--theme {theme_name:?}: {}", e.message) } else { e.to_string() })
         })?
         .clone();
     let keymap = cfg.ui.key_map().map_err(|e| Bad(e.to_string()))?;
@@ -77,15 +137,6 @@ pub fn run(cfg: &Config, args: &UiArgs) -> Result<(), RunError> {
     let request = Arc::new(Mutex::new(ViewRequest::default()));
     let (screen_tx, mut screen_rx) = watch::channel(Arc::new(ScreenData::default()));
     let (cmd_tx, cmd_rx) = std::sync::mpsc::channel::<mpsc::Sender<Vec<Event>>>();
-    let session = SessionInfo {
-        venue: match &args.input {
-            Some(p) => p.display().to_string(),
-            None => args.venue.clone().unwrap_or_else(|| "sim".into()),
-        },
-        route: args.route.clone().unwrap_or_else(|| cfg.route.mode.to_string()),
-        replay: args.input.is_some(),
-        source_drops: 0,
-    };
     let front = FrontEnd {
         stop: stop.clone(),
         commands: cmd_tx,
@@ -97,15 +148,16 @@ pub fn run(cfg: &Config, args: &UiArgs) -> Result<(), RunError> {
         ),
     };
     let cfg_run = cfg.clone();
-    let source = args.source();
     let handle = rt.handle().clone();
     let run_thread = std::thread::Builder::new()
         .name("session".into())
-        .spawn(move || handle.block_on(headless::run_with(&cfg_run, &source, Some(front))))
+        .spawn(move || run_session(&cfg_run, front, &handle))
         .map_err(|e| Runtime(format!("cannot start the session thread: {e}")))?;
 
     let mut app = App::new(keymap, themes, theme, request);
     app.flatten_on_kill = cfg.ui.flatten_on_kill;
+    app.state.replay = replay.as_ref().map(|c| c.status());
+    app.replay = replay;
     let ui_result = {
         let mut guard = TerminalGuard::enter().map_err(|e| Runtime(format!("cannot open the terminal: {e}")))?;
         let links = Links { screens: &mut screen_rx, commands: &cmd_rx, stop: &stop, run_thread: &run_thread };
@@ -158,6 +210,11 @@ fn ui_loop(
         }
         let now = Instant::now();
         if now >= next_frame {
+            if let Some(c) = &app.replay {
+                let status = Some(c.status());
+                dirty |= app.state.replay != status;
+                app.state.replay = status;
+            }
             if screens.has_changed().unwrap_or(false) {
                 app.screen = screens.borrow_and_update().clone();
                 dirty = true;

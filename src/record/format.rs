@@ -52,6 +52,10 @@ pub enum Kind {
     /// Events the source dropped before the engine saw them (channel full):
     /// payload first and last sequence number, u64 LE each.
     Dropped = 9,
+    /// A batch of events reached the engine's channel (lossy sources only):
+    /// seq = the batch's last. A replay may hand everything up to it to the
+    /// engine, since no later drop can take it back.
+    Batch = 10,
 }
 
 impl Kind {
@@ -68,6 +72,7 @@ impl Kind {
             7 => Self::Input,
             8 => Self::Gap,
             9 => Self::Dropped,
+            10 => Self::Batch,
             _ => return None,
         })
     }
@@ -85,6 +90,7 @@ impl Kind {
             Self::Input => "input",
             Self::Gap => "gap",
             Self::Dropped => "dropped",
+            Self::Batch => "batch",
         }
     }
 }
@@ -147,6 +153,14 @@ pub struct SessionHeader {
     /// Whether trade ids were checked (duplicates dropped), as live feeds do.
     #[serde(default)]
     pub sequencer: bool,
+    /// Events per batch into the engine: a dropped batch is at most this
+    /// long, which bounds how far back a replay must hold events.
+    #[serde(default)]
+    pub batch_size: u32,
+    /// Whether the source dropped batches when the engine was behind (live
+    /// and paced sources); only then does a replay wait for batch markers.
+    #[serde(default)]
+    pub lossy: bool,
 }
 
 /// An instrument as the header stores it: raw fixed-point integers, exact.
@@ -350,9 +364,9 @@ mod tests {
 
     #[test]
     fn every_kind_byte_maps_back() {
-        for b in 0..=9u8 {
+        for b in 0..=10u8 {
             assert_eq!(Kind::from_byte(b).map(|k| k as u8), Some(b));
         }
-        assert_eq!(Kind::from_byte(10), None);
+        assert_eq!(Kind::from_byte(11), None);
     }
 }

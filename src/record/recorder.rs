@@ -50,6 +50,9 @@ pub struct RecorderStats {
     pub written: AtomicU64,
     /// Gap markers written.
     pub gaps: AtomicU64,
+    /// Set by the session's end: the writer stops once its queue is empty,
+    /// even if a stray producer still holds a buffer.
+    pub closing: std::sync::atomic::AtomicBool,
 }
 
 impl RecorderStats {
@@ -193,7 +196,11 @@ fn run(
                 writers[s].append_encoded(&c.bytes, c.records, c.first_ns)?;
                 stats.written.fetch_add(u64::from(c.records), Ordering::Relaxed);
             }
-            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Timeout) => {
+                if stats.closing.load(Ordering::Relaxed) {
+                    break;
+                }
+            }
             Err(RecvTimeoutError::Disconnected) => break,
         }
         if last_flush.elapsed() >= flush_interval {

@@ -89,28 +89,12 @@ impl SessionRecorder {
         self.recorder.stats()
     }
 
-    /// A REST tap that records each answer (`path?query\nbody`) in the feed
-    /// stream, stamped with the wall clock; informational for a replay.
-    pub fn rest_tap(&self) -> crate::feed::rest::RestTap {
-        let buf = Mutex::new(self.recorder.buffer(Stream::Feed));
-        Arc::new(move |label: &str, body: &[u8]| {
-            let mut payload = Vec::with_capacity(label.len() + 1 + body.len());
-            payload.extend_from_slice(label.as_bytes());
-            payload.push(b'\n');
-            payload.extend_from_slice(body);
-            if let Ok(mut b) = buf.lock() {
-                let now = u64::try_from(crate::telemetry::wall_ns()).unwrap_or(0);
-                b.push(Kind::Rest, now, 0, 0, &payload);
-                b.flush();
-            }
-        })
-    }
-
-    /// Waits for the writer to drain and sync. Every buffer handed out
-    /// (and every REST tap) must be dropped first.
+    /// Waits for the writer to drain and sync. Buffers still held after
+    /// this lose what they push (counted as dropped).
     pub fn finish(self) -> RecordingReport {
         let stats = Arc::clone(self.recorder.stats());
         let dir = self.dir.display().to_string();
+        stats.closing.store(true, Ordering::Relaxed);
         drop(self.recorder);
         let mut report = RecordingReport {
             dir,
@@ -142,4 +126,70 @@ pub fn utc_stamp(ns: u64) -> String {
 
 fn sanitize(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect()
+}
+
+/// Where REST answers go: kept in memory until the session exists (the
+/// instrument filters are fetched before the header can be written), then
+/// into the feed stream, then nowhere once the session ends.
+#[derive(Clone, Default)]
+pub struct RestRecording {
+    target: Arc<Mutex<RestTarget>>,
+}
+
+#[derive(Default)]
+enum RestTarget {
+    #[default]
+    Off,
+    Pending(Vec<(u64, Vec<u8>)>),
+    Recording(RecordBuf),
+}
+
+impl RestRecording {
+    /// Starts keeping answers in memory.
+    pub fn pending() -> Self {
+        Self { target: Arc::new(Mutex::new(RestTarget::Pending(Vec::new()))) }
+    }
+
+    /// A tap for [`crate::feed::rest::RestClient::set_tap`]: each answer
+    /// becomes one `Rest` record, `path?query\nbody`, stamped with the wall
+    /// clock. Informational for a replay: the events they fed are recorded
+    /// on their own.
+    pub fn tap(&self) -> crate::feed::rest::RestTap {
+        let target = Arc::clone(&self.target);
+        Arc::new(move |label: &str, body: &[u8]| {
+            let mut payload = Vec::with_capacity(label.len() + 1 + body.len());
+            payload.extend_from_slice(label.as_bytes());
+            payload.push(b'\n');
+            payload.extend_from_slice(body);
+            let now = u64::try_from(crate::telemetry::wall_ns()).unwrap_or(0);
+            let Ok(mut t) = target.lock() else { return };
+            match &mut *t {
+                RestTarget::Off => {}
+                RestTarget::Pending(v) => v.push((now, payload)),
+                RestTarget::Recording(b) => {
+                    b.push(Kind::Rest, now, 0, 0, &payload);
+                    b.flush();
+                }
+            }
+        })
+    }
+
+    /// Writes what was kept into `buf`, and every later answer.
+    pub fn attach(&self, mut buf: RecordBuf) {
+        let Ok(mut t) = self.target.lock() else { return };
+        if let RestTarget::Pending(v) = &mut *t {
+            for (stamp, payload) in v.drain(..) {
+                buf.push(Kind::Rest, stamp, 0, 0, &payload);
+            }
+        }
+        buf.flush();
+        *t = RestTarget::Recording(buf);
+    }
+
+    /// Stops recording (and forgets what was kept); the buffer is flushed.
+    pub fn off(&self) {
+        if let Ok(mut t) = self.target.lock() {
+            *t = RestTarget::Off;
+        }
+    }
 }

@@ -42,11 +42,19 @@ pub enum Action {
     TogglePause,
     /// Show or hide the indicator overlays on the chart.
     ToggleOverlays,
+    /// Replays: pause or resume.
+    ReplayPause,
+    /// Replays: one step up the speed ladder (up to max).
+    ReplayFaster,
+    /// Replays: one step down the speed ladder.
+    ReplaySlower,
+    /// Replays: skip a minute of event time ahead.
+    ReplayJump,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 28] = [
         Self::Quit,
         Self::Help,
         Self::Close,
@@ -71,6 +79,10 @@ impl Action {
         Self::LogLevel,
         Self::TogglePause,
         Self::ToggleOverlays,
+        Self::ReplayPause,
+        Self::ReplayFaster,
+        Self::ReplaySlower,
+        Self::ReplayJump,
     ];
 
     /// The name used in the config file (`[ui.keys] buy = ["b"]`).
@@ -100,6 +112,10 @@ impl Action {
             Self::LogLevel => "log-level",
             Self::TogglePause => "pause-strategy",
             Self::ToggleOverlays => "overlays",
+            Self::ReplayPause => "replay-pause",
+            Self::ReplayFaster => "replay-faster",
+            Self::ReplaySlower => "replay-slower",
+            Self::ReplayJump => "replay-jump",
         }
     }
 
@@ -130,6 +146,10 @@ impl Action {
             Self::LogLevel => "log: cycle the minimum level",
             Self::TogglePause => "strategies: pause or resume the selected one",
             Self::ToggleOverlays => "chart: indicator overlays on or off",
+            Self::ReplayPause => "replay: pause or resume",
+            Self::ReplayFaster => "replay: faster (1, 2, 5, 10, 20, 50, 100x, max)",
+            Self::ReplaySlower => "replay: slower (down to 0.25x)",
+            Self::ReplayJump => "replay: jump a minute ahead",
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct App {
     /// Default of the kill-switch confirmation's flatten choice.
     pub flatten_on_kill: bool,
     pub quit: bool,
+    /// Replays: the player's pause, speed and jump.
+    pub replay: Option<Arc<crate::replay::ReplayControl>>,
 }
 
 impl App {
@@ -49,6 +51,7 @@ impl App {
             request,
             layout: ScreenLayout::default(),
             flatten_on_kill: false,
+            replay: None,
             quit: false,
         }
     }
@@ -206,6 +209,19 @@ impl App {
             Action::LogLevel => s.log_filter = s.log_filter.next(),
             Action::TogglePause => self.toggle_pause(),
             Action::ToggleOverlays => s.overlays = !s.overlays,
+            Action::ReplayPause | Action::ReplayFaster | Action::ReplaySlower | Action::ReplayJump => {
+                let Some(c) = &self.replay else {
+                    s.notice = Some("not a replay: nothing to pause or speed up".into());
+                    return;
+                };
+                match action {
+                    Action::ReplayPause => c.toggle_pause(),
+                    Action::ReplayFaster => c.faster(),
+                    Action::ReplaySlower => c.slower(),
+                    _ => c.jump(),
+                }
+                s.replay = Some(c.status());
+            }
         }
     }
 

@@ -79,6 +79,12 @@ pub fn clock(ms: i64) -> String {
     format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
+/// `YYYY-MM-DD HH:MM:SS.mmm` (UTC) of a time in ms since the epoch.
+pub fn date_time(ms: i64) -> String {
+    let (y, m, d) = crate::domain::calendar::civil_from_days(ms.div_euclid(86_400_000));
+    format!("{y:04}-{m:02}-{d:02} {}.{:03}", clock(ms), ms.rem_euclid(1000))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +95,12 @@ mod tests {
         assert_eq!(percent_bp(123), "+1.23%");
         assert_eq!(percent_bp(-5), "-0.05%");
         assert_eq!(change_bp(Price(0), Price(1)), None);
+    }
+
+    #[test]
+    fn date_time_is_utc_with_milliseconds() {
+        assert_eq!(date_time(1_764_762_601_234), "2025-12-03 11:50:01.234");
+        assert_eq!(date_time(0), "1970-01-01 00:00:00.000");
     }
 
     #[test]

@@ -210,6 +210,10 @@ impl KeyMap {
             Action::LogLevel => &["v"],
             Action::TogglePause => &["p"],
             Action::ToggleOverlays => &["o"],
+            Action::ReplayPause => &["space"],
+            Action::ReplayFaster => &[">"],
+            Action::ReplaySlower => &["<"],
+            Action::ReplayJump => &["]"],
         }
     }
 

@@ -395,6 +395,10 @@ pub fn bindings() -> Vec<(super::action::Action, String)> {
         A::LogLevel => "v",
         A::TogglePause => "p",
         A::ToggleOverlays => "o",
+        A::ReplayPause => "space",
+        A::ReplayFaster => ">",
+        A::ReplaySlower => "<",
+        A::ReplayJump => "]",
     };
     A::ALL.iter().map(|&a| (a, keys(a).to_string())).collect()
 }

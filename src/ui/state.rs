@@ -136,6 +136,8 @@ pub struct UiState {
     pub modal: Option<Modal>,
     /// One line of feedback (order sent, rejected input, theme changed).
     pub notice: Option<String>,
+    /// Replays: speed and pause, for the status bar.
+    pub replay: Option<crate::replay::ReplayStatus>,
 }
 
 impl Default for UiState {
@@ -154,6 +156,7 @@ impl Default for UiState {
             position_row: 0,
             modal: None,
             notice: None,
+            replay: None,
         }
     }
 }

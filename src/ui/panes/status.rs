@@ -124,7 +124,14 @@ fn items(ctx: &PaneCtx<'_>) -> Vec<Item> {
     v.push(Item {
         rank: 3,
         spans: if s.replay {
-            vec![Span::styled(format!("REPLAY {clock}"), t.fg(t.warn).add_modifier(Modifier::BOLD))]
+            let mut text = match &ctx.state.replay {
+                Some(r) => format!("REPLAY {} {}", format::date_time(d.core.now_ms), replay_pace(r)),
+                None => format!("REPLAY {clock}"),
+            };
+            if ctx.state.replay.is_some_and(|r| r.ended) {
+                text.push_str(" END");
+            }
+            vec![Span::styled(text, t.fg(t.warn).add_modifier(Modifier::BOLD))]
         } else {
             vec![Span::styled(clock, t.text())]
         },
@@ -133,6 +140,18 @@ fn items(ctx: &PaneCtx<'_>) -> Vec<Item> {
         v.push(Item { rank: 4, spans: vec![Span::styled(n.clone(), Style::default().fg(t.title))] });
     }
     v
+}
+
+/// `10x`, `max`, `PAUSED`.
+fn replay_pace(r: &crate::replay::ReplayStatus) -> String {
+    if r.paused {
+        return "PAUSED".into();
+    }
+    match r.speed_pct {
+        None => "max".into(),
+        Some(p) if p % 100 == 0 => format!("{}x", p / 100),
+        Some(p) => format!("{}.{:02}x", p / 100, p % 100).replace("0x", "x"),
+    }
 }
 
 #[cfg(test)]
@@ -184,5 +203,22 @@ mod tests {
             render,
         );
         assert!(narrow.contains("KILLED: max drawdown"), "{narrow}");
+    }
+
+    #[test]
+    fn status_replay_speed_and_pause() {
+        let mut state = UiState {
+            replay: Some(crate::replay::ReplayStatus { speed_pct: Some(1000), paused: false, ended: false }),
+            ..UiState::default()
+        };
+        let replay = |d: &mut crate::ui::model::ScreenData| d.session.replay = true;
+        let s = draw_with(140, 1, &state, replay, render);
+        insta::assert_snapshot!("status_replay_10x", s);
+        state.replay = Some(crate::replay::ReplayStatus { speed_pct: None, paused: true, ended: false });
+        let s = draw_with(140, 1, &state, replay, render);
+        assert!(s.contains("PAUSED"), "{s}");
+        state.replay = Some(crate::replay::ReplayStatus { speed_pct: None, paused: false, ended: true });
+        let s = draw_with(140, 1, &state, replay, render);
+        assert!(s.contains("max END"), "{s}");
     }
 }

@@ -1,0 +1,319 @@
+//! `tickdesk replay PATH`: a recorded session through the same decoders and
+//! engine as the live run, paced by the recorded receive times (or as fast
+//! as the machine goes), headless or in the workstation.
+//!
+//! The replay needs no runtime and no network: one thread reads the
+//! session's two streams, decodes, and steps the engine. Memory stays at a
+//! block of each stream and a short line of events, whatever the length.
+
+mod engine_side;
+mod pacer;
+mod player;
+mod verify;
+
+pub use crate::replay::{ReplayControl, ReplayStatus};
+pub use player::PlayCounts;
+pub use verify::{Divergence, OutputView, VerifyReport};
+
+use super::RunError;
+use super::front::FrontEnd;
+use super::source::{FrameDecoder, SourceOutcome};
+use super::summary::Summary;
+use crate::cli::{HeadlessArgs, ReplayArgs};
+use crate::config::{Config, Speed, parse_duration_ms};
+use crate::domain::{Instruments, Venue};
+use crate::engine::{Engine, Event, build_engine_with};
+use crate::feed::binance::BinanceDecoder;
+use crate::record::{Kind, SessionHeader, Stream, StreamReader};
+use crate::route::{PaperRouter, Router};
+use pacer::Pacer;
+use player::{Gate, Player, Step};
+use serde::Serialize;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// What the replay read and how it went, for the summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayReport {
+    pub session: String,
+    pub venue: String,
+    /// The tickdesk version that recorded it.
+    pub recorded_by: String,
+    /// Session start, `YYYYMMDDTHHMMSSZ`.
+    pub started: String,
+    /// Whether this run's configuration hashes the same as the recorded
+    /// one; when not, decisions may differ and `--verify` says where.
+    pub config_matches: bool,
+    pub speed: String,
+    /// Stopped at `--to`.
+    pub stopped_at_to: bool,
+    pub read: PlayCounts,
+    /// Torn tails and corrupt blocks, with file and byte offset.
+    pub damage: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify: Option<VerifyReport>,
+}
+
+/// A session directory: its header and its two streams.
+pub struct Opened {
+    pub header: SessionHeader,
+    pub feed: StreamReader,
+    pub engine: StreamReader,
+}
+
+/// Opens a session directory; the header comes from the first readable
+/// segment of either stream.
+pub fn open(dir: &Path) -> Result<Opened, RunError> {
+    let feed =
+        StreamReader::open(dir, Stream::Feed).map_err(|e| RunError::Runtime(format!("{}: {e}", dir.display())))?;
+    if feed.segments().is_empty() {
+        return Err(RunError::Runtime(format!("{}: no recorded session here (no feed-*.tdr)", dir.display())));
+    }
+    let engine =
+        StreamReader::open(dir, Stream::Engine).map_err(|e| RunError::Runtime(format!("{}: {e}", dir.display())))?;
+    let header = [Stream::Feed, Stream::Engine]
+        .into_iter()
+        .find_map(|s| read_header(dir, s))
+        .ok_or_else(|| RunError::Runtime(format!("{}: no readable session header", dir.display())))?;
+    Ok(Opened { header, feed, engine })
+}
+
+fn read_header(dir: &Path, stream: Stream) -> Option<SessionHeader> {
+    let mut r = StreamReader::open(dir, stream).ok()?;
+    let rec = r.next_record().ok()??;
+    (rec.kind == Kind::Header).then(|| serde_json::from_slice(rec.payload).ok()).flatten()
+}
+
+/// Headless replay of a session directory, or of an input file through
+/// `tickdesk headless --input`.
+pub fn run(cfg: &Config, args: &ReplayArgs) -> Result<Summary, RunError> {
+    if args.path.is_dir() {
+        return play(cfg, args, None, None);
+    }
+    if args.from.is_some() || args.to.is_some() || args.verify {
+        return Err(RunError::Config(format!(
+            "{}: --from, --to and --verify need a session directory (an input file has no recorded decisions)",
+            args.path.display()
+        )));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| RunError::Runtime(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(super::headless::run(cfg, &file_args(args)))
+}
+
+/// The headless arguments that replay an input file.
+pub fn file_args(args: &ReplayArgs) -> HeadlessArgs {
+    HeadlessArgs {
+        input: Some(args.path.clone()),
+        exchange_info: args.exchange_info.clone(),
+        status_interval: args.status_interval,
+        no_record: true,
+        ..HeadlessArgs::default()
+    }
+}
+
+/// Replays a session directory to its end, `--to`, or a stop; with a
+/// front end, screens are published at its frame rate and `control`
+/// pauses, changes speed and jumps ahead.
+pub fn play(
+    cfg: &Config,
+    args: &ReplayArgs,
+    front: Option<FrontEnd>,
+    control: Option<Arc<ReplayControl>>,
+) -> Result<Summary, RunError> {
+    use RunError::Config as Bad;
+    let speed: Speed = args.speed.as_deref().unwrap_or("1").parse().map_err(|e| Bad(format!("--speed: {e}")))?;
+    let opened = open(&args.path)?;
+    let h = &opened.header;
+    let start_ns = h.started_ns;
+    let from_ns =
+        args.from.as_deref().map(|s| parse_when(s, start_ns).map_err(|e| Bad(format!("--from: {e}")))).transpose()?;
+    let to_ns =
+        args.to.as_deref().map(|s| parse_when(s, start_ns).map_err(|e| Bad(format!("--to: {e}")))).transpose()?;
+    let instruments = instruments_of(h)?;
+    let router = Router::Paper(PaperRouter::new(&cfg.paper).map_err(Bad)?);
+    let mut engine = build_engine_with(cfg, instruments.clone(), router).map_err(Bad)?;
+    engine.set_journal(args.verify);
+    let origin = args.path.display().to_string();
+    let decoder = BinanceDecoder::new(instruments)
+        .with_max_frame_bytes(cfg.feed.max_frame_bytes)
+        .with_max_rest_bytes(cfg.feed.max_rest_bytes);
+    let mut frames = FrameDecoder::new(decoder, origin.clone(), cfg.feed.log_first_malformed);
+    if h.sequencer {
+        frames = frames.with_sequencer();
+    }
+    let config_hash = crate::record::format::config_hash(toml::to_string(cfg).unwrap_or_default().as_bytes());
+    let config_matches = config_hash == h.config_hash;
+    if !config_matches {
+        tracing::warn!("{origin}: recorded with another configuration; decisions may differ");
+        if front.is_none() {
+            eprintln!("note: {origin} was recorded with another configuration; decisions may differ");
+        }
+    }
+    let mut report = ReplayReport {
+        session: origin.clone(),
+        venue: h.venue.clone(),
+        recorded_by: h.tickdesk_version.clone(),
+        started: crate::record::utc_stamp(start_ns),
+        config_matches,
+        speed: args.speed.clone().unwrap_or_else(|| "1".into()),
+        stopped_at_to: false,
+        read: PlayCounts::default(),
+        damage: Vec::new(),
+        verify: None,
+    };
+    let hold = u64::from(h.batch_size.max(1));
+    let mut player = Player::new(opened.feed, opened.engine, frames, hold, h.lossy, args.verify);
+
+    let (stop, mut screen, commands) = match front {
+        Some(f) => {
+            let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Event>>(64);
+            let _ = f.commands.send(tx);
+            (f.stop, Some(f.screen), Some(rx))
+        }
+        None => (Arc::new(AtomicBool::new(false)), None, None),
+    };
+    let mut commands = commands;
+    let control = control.unwrap_or_default();
+    control.set_speed(speed);
+    let status_every =
+        if screen.is_some() { 0 } else { args.status_interval.unwrap_or(cfg.headless.status_interval_secs) };
+    let mut pacer = Pacer::new(from_ns);
+    let started = Instant::now();
+    let mut last_status = Instant::now();
+    let mut error = None;
+    let mut stopped_at_to = false;
+    let mut steps = 0u64;
+    loop {
+        let mut gate = |stamp: u64, engine: &mut Engine| -> Gate {
+            if to_ns.is_some_and(|t| stamp > t) {
+                stopped_at_to = true;
+                return Gate::Stop;
+            }
+            pacer.wait(stamp, &control, &stop, engine, screen.as_mut(), commands.as_mut());
+            Gate::Go
+        };
+        match player.step(&mut engine, &mut gate) {
+            Ok(Step::Record) => {}
+            Ok(Step::End | Step::Stopped) => break,
+            Err(e) => {
+                error = Some(format!("{origin}: {e}"));
+                break;
+            }
+        }
+        steps += 1;
+        if steps % 4096 == 0 {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            if let Some(rx) = commands.as_mut() {
+                pacer::take_commands(rx, &mut engine);
+            }
+            if status_every > 0 && last_status.elapsed() >= Duration::from_secs(status_every) {
+                last_status = Instant::now();
+                status_line(&engine, started);
+            }
+        }
+        if let Some(s) = screen.as_mut() {
+            s.publish_if_due(&engine);
+        }
+    }
+    let interrupted = stop.load(Ordering::Relaxed);
+    control.set_ended();
+    if let Err(e) = player.finish(&mut engine) {
+        error.get_or_insert(format!("{origin}: {e}"));
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    report.read = player.counts.clone();
+    report.damage = player.issues().iter().map(ToString::to_string).collect();
+    report.verify = player.verifier().map(verify::Verifier::report);
+    report.stopped_at_to = stopped_at_to;
+    if let Some(s) = screen.as_mut() {
+        s.publish(&engine);
+    }
+    let outcome = SourceOutcome {
+        frames: report.read.frames,
+        decode: player.decoder().stats().clone(),
+        input: None,
+        dropped: report.read.dropped_events,
+        interrupted,
+        error,
+    };
+    let mut summary = Summary::build(&engine, &outcome, origin, elapsed);
+    summary.replay = Some(report);
+    Ok(summary)
+}
+
+/// The engine's and decoder's instruments as the session started.
+fn instruments_of(h: &SessionHeader) -> Result<Instruments, RunError> {
+    let mut list = Vec::with_capacity(h.instruments.len());
+    for r in &h.instruments {
+        list.push(
+            r.instrument().ok_or_else(|| {
+                RunError::Runtime(format!("session header: instrument {:?} does not parse", r.symbol))
+            })?,
+        );
+    }
+    if h.instruments_auto {
+        let mut t = Instruments::auto(Venue::BinanceSpot);
+        for i in list {
+            t.upsert(i);
+        }
+        Ok(t)
+    } else {
+        Ok(Instruments::fixed(list))
+    }
+}
+
+/// `--from`/`--to`: an ISO-8601 time, or an offset from the session start (`90s`, `5m`).
+fn parse_when(s: &str, start_ns: u64) -> Result<u64, String> {
+    if s.contains('T') || s.contains('t') {
+        let ns = crate::feed::input::timestamp::parse_iso8601(s.as_bytes()).map_err(|e| format!("{s:?}: {e}"))?;
+        return u64::try_from(ns).map_err(|_| format!("{s:?}: before 1970"));
+    }
+    let ms =
+        parse_duration_ms(s).map_err(|e| format!("{s:?}: {e}; expected an ISO-8601 time or an offset like 90s"))?;
+    Ok(start_ns.saturating_add(ms.saturating_mul(1_000_000)))
+}
+
+fn status_line(engine: &Engine, started: Instant) {
+    let s = engine.snapshot();
+    let t = started.elapsed().as_secs_f64();
+    let events = s.counters.market_events();
+    eprintln!(
+        "[{t:7.1}s] replay clock {} events={events} ({:.0}/s) candles={} orders={} fills={} pnl={}",
+        crate::ui::format::date_time(engine.now_ms()),
+        events as f64 / t.max(1e-9),
+        s.counters.candles_closed,
+        s.orders.submitted,
+        s.counters.fills,
+        s.pnl.total,
+    );
+}
+
+/// A divergence for a person: where, what was recorded, what the replay did,
+/// and the decisions before it.
+pub fn describe(d: &Divergence) -> String {
+    let line = |o: &Option<OutputView>| match o {
+        Some(o) => format!("seq {} at {}: {}", o.seq, crate::ui::format::date_time(o.time_ms), o.text),
+        None => "(nothing)".to_string(),
+    };
+    let mut s = format!(
+        "replay diverges at decision #{}\n  recorded: {}\n  replayed: {}",
+        d.index,
+        line(&d.recorded),
+        line(&d.replayed)
+    );
+    if !d.context.is_empty() {
+        s.push_str("\n  agreed just before:");
+        for o in &d.context {
+            s.push_str(&format!("\n    {}", line(&Some(o.clone()))));
+        }
+    }
+    s
+}
