@@ -248,6 +248,10 @@ pub struct BenchArgs {
     /// Seed of the synthetic market.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Ingest and recording modes: record the session under DIR (ingest
+    /// does not record without it).
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -47,7 +47,7 @@ fn invalid_configs_exit_2_and_name_the_key() {
         let out = bin()
             .arg("--config")
             .arg(&f)
-            .args(["headless", "--venue", "synthetic", "--duration", "1s", "--speed", "max", "--status-interval", "0"])
+            .args(["headless", "--no-record", "--venue", "synthetic", "--duration", "1s", "--speed", "max", "--status-interval", "0"])
             .env("TICKDESK_LOG__DIR", logs.path())
             .output()
             .unwrap();
@@ -64,7 +64,7 @@ fn valid_configs_run() {
         let out = bin()
             .arg("--config")
             .arg(&f)
-            .args(["headless", "--venue", "synthetic", "--duration", "2s", "--speed", "max", "--status-interval", "0"])
+            .args(["headless", "--no-record", "--venue", "synthetic", "--duration", "2s", "--speed", "max", "--status-interval", "0"])
             .env("TICKDESK_LOG__DIR", logs.path())
             .output()
             .unwrap();
@@ -78,7 +78,7 @@ fn valid_configs_run() {
 fn env_override_with_a_bad_value_names_the_variable() {
     let logs = tempfile::tempdir().unwrap();
     let out = bin()
-        .args(["headless", "--venue", "synthetic", "--duration", "1s", "--speed", "max"])
+        .args(["headless", "--no-record", "--venue", "synthetic", "--duration", "1s", "--speed", "max"])
         .env("TICKDESK_LOG__DIR", logs.path())
         .env("TICKDESK_RISK__MAX_OPEN_ORDERS", "lots")
         .output()

@@ -23,7 +23,7 @@ fn headless_over_real_binance_spot_file() {
     let candles = dir.path().join("candles.csv");
     let summary = dir.path().join("summary.json");
     let out = tickdesk(dir.path())
-        .args(["headless", "--status-interval", "0", "--input"])
+        .args(["headless", "--no-record", "--status-interval", "0", "--input"])
         .arg(&input)
         .arg("--candles-out")
         .arg(&candles)
@@ -100,7 +100,7 @@ fn headless_synthetic_is_deterministic_by_seed_and_trades() {
     let run = |seed: &str| {
         let out = tickdesk(dir.path())
             .args([
-                "headless",
+                "headless", "--no-record",
                 "--venue",
                 "synthetic",
                 "--speed",
@@ -137,7 +137,7 @@ fn interrupt_prints_the_summary() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = tickdesk(dir.path())
         .args([
-            "headless",
+            "headless", "--no-record",
             "--venue",
             "synthetic",
             "--speed",

@@ -13,7 +13,7 @@ fn run(envs: &[(&str, &str)], extra: &[&str]) -> serde_json::Value {
     for (k, v) in envs {
         c.env(k, v);
     }
-    let out = c.args(["headless", "--status-interval", "0"]).args(extra).output().unwrap();
+    let out = c.args(["headless", "--no-record", "--status-interval", "0"]).args(extra).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -68,7 +68,7 @@ fn unknown_symbol_is_a_config_error_naming_it() {
     let logs = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_tickdesk"))
         .env("TICKDESK_LOG__DIR", logs.path())
-        .args(["headless", "--duration", "1s", "--symbols", "nopeusdt"])
+        .args(["headless", "--no-record", "--duration", "1s", "--symbols", "nopeusdt"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -80,7 +80,7 @@ fn a_bad_base_url_is_refused_before_connecting() {
     let logs = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_tickdesk"))
         .env("TICKDESK_LOG__DIR", logs.path())
-        .args(["headless", "--venue", "binance", "--ws-url", "ws://127.0.0.1:9/stream", "--duration", "1s"])
+        .args(["headless", "--no-record", "--venue", "binance", "--ws-url", "ws://127.0.0.1:9/stream", "--duration", "1s"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

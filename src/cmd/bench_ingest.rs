@@ -42,6 +42,8 @@ pub fn run(cfg: &Config, args: &BenchArgs) -> Result<IngestReport, RunError> {
         venue: Some("sim".into()),
         duration: Some(format!("{}s", args.seconds)),
         status_interval: Some(0),
+        record: args.record.clone(),
+        no_record: args.record.is_none(),
         ..HeadlessArgs::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
