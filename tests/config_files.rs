@@ -47,7 +47,18 @@ fn invalid_configs_exit_2_and_name_the_key() {
         let out = bin()
             .arg("--config")
             .arg(&f)
-            .args(["headless", "--no-record", "--venue", "synthetic", "--duration", "1s", "--speed", "max", "--status-interval", "0"])
+            .args([
+                "headless",
+                "--no-record",
+                "--venue",
+                "synthetic",
+                "--duration",
+                "1s",
+                "--speed",
+                "max",
+                "--status-interval",
+                "0",
+            ])
             .env("TICKDESK_LOG__DIR", logs.path())
             .output()
             .unwrap();
@@ -64,7 +75,18 @@ fn valid_configs_run() {
         let out = bin()
             .arg("--config")
             .arg(&f)
-            .args(["headless", "--no-record", "--venue", "synthetic", "--duration", "2s", "--speed", "max", "--status-interval", "0"])
+            .args([
+                "headless",
+                "--no-record",
+                "--venue",
+                "synthetic",
+                "--duration",
+                "2s",
+                "--speed",
+                "max",
+                "--status-interval",
+                "0",
+            ])
             .env("TICKDESK_LOG__DIR", logs.path())
             .output()
             .unwrap();

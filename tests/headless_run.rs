@@ -100,7 +100,8 @@ fn headless_synthetic_is_deterministic_by_seed_and_trades() {
     let run = |seed: &str| {
         let out = tickdesk(dir.path())
             .args([
-                "headless", "--no-record",
+                "headless",
+                "--no-record",
                 "--venue",
                 "synthetic",
                 "--speed",
@@ -137,7 +138,8 @@ fn interrupt_prints_the_summary() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = tickdesk(dir.path())
         .args([
-            "headless", "--no-record",
+            "headless",
+            "--no-record",
             "--venue",
             "synthetic",
             "--speed",

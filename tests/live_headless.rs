@@ -80,7 +80,16 @@ fn a_bad_base_url_is_refused_before_connecting() {
     let logs = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_tickdesk"))
         .env("TICKDESK_LOG__DIR", logs.path())
-        .args(["headless", "--no-record", "--venue", "binance", "--ws-url", "ws://127.0.0.1:9/stream", "--duration", "1s"])
+        .args([
+            "headless",
+            "--no-record",
+            "--venue",
+            "binance",
+            "--ws-url",
+            "ws://127.0.0.1:9/stream",
+            "--duration",
+            "1s",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

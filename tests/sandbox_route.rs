@@ -45,7 +45,16 @@ fn run(envs: &[(&str, &str)], extra: &[&str], keys: bool) -> Run {
         c.env(k, v);
     }
     let out = c
-        .args(["--config", cfg.to_str().unwrap(), "headless", "--no-record", "--status-interval", "0", "--symbols", "btcusdt,ethusdt"])
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "headless",
+            "--no-record",
+            "--status-interval",
+            "0",
+            "--symbols",
+            "btcusdt,ethusdt",
+        ])
         .args(extra)
         .output()
         .unwrap();

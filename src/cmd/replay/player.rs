@@ -40,6 +40,9 @@ pub struct PlayCounts {
     pub lost_records: u64,
     /// Events handed to the engine.
     pub events: u64,
+    /// Receive stamps (wall ns) of the first and last frame replayed.
+    pub first_frame_ns: u64,
+    pub last_frame_ns: u64,
 }
 
 /// The state of one replay.
@@ -114,6 +117,10 @@ impl Player {
         match rec.kind {
             Kind::Frame => {
                 self.counts.frames += 1;
+                if self.counts.first_frame_ns == 0 {
+                    self.counts.first_frame_ns = stamp;
+                }
+                self.counts.last_frame_ns = stamp;
                 self.sink.set_seq(rec.seq);
                 let wall = i64::try_from(stamp).unwrap_or(0);
                 let payload = rec.payload;
