@@ -222,6 +222,8 @@ pub struct BenchArgs {
     /// client and the engine, at `--rate` messages/s for `--seconds`.
     /// `render`: full workstation frames (`--frames`, at `--size`) over a sample screen.
     /// `orders`: signed LIMIT placements and cancels (`--events` of each) against the sim venue over loopback.
+    /// `record`: headless throughput with and without recording, session size
+    /// against JSON lines, and `replay --speed max` throughput and memory.
     #[arg(long, default_value = "pipeline")]
     pub mode: String,
     /// Ingest mode: messages per second the sim venue sends.
@@ -248,10 +250,12 @@ pub struct BenchArgs {
     /// Seed of the synthetic market.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Ingest and recording modes: record the session under DIR (ingest
-    /// does not record without it).
+    /// Ingest mode: record the session under DIR (ingest does not record without it).
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,
+    /// Record mode: market time of each headless run (default 10m).
+    #[arg(long)]
+    pub duration: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod bench_ingest;
 pub mod bench_orders;
+pub mod bench_record;
 pub mod bench_render;
 pub mod candles_csv;
 pub mod front;

@@ -68,6 +68,10 @@ fn main() -> ExitCode {
             }),
             Err(e) => fail(&e),
         },
+        Command::Bench(args) if args.mode == "record" => match cmd::bench_record::run(&args) {
+            Ok(report) => print_json_or(&report, args.json, cmd::bench_record::print_table),
+            Err(e) => fail(&e),
+        },
         Command::Bench(args) if args.mode == "orders" => match cmd::bench_orders::run(&cfg, &args) {
             Ok(report) => print_json_or(&report, args.json, |r| {
                 let (a, c) = (&r.submit_to_ack_ns, &r.cancel_round_trip_ns);
@@ -109,9 +113,10 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
-        Command::Bench(args) if args.mode != "pipeline" => {
-            fail(&RunError::Config(format!("--mode {:?}: expected pipeline, ingest, render or orders", args.mode)))
-        }
+        Command::Bench(args) if args.mode != "pipeline" => fail(&RunError::Config(format!(
+            "--mode {:?}: expected pipeline, ingest, render, orders or record",
+            args.mode
+        ))),
         Command::Bench(args) => match cmd::bench::run(&cfg, &args) {
             Ok(report) => print_json_or(&report, args.json, cmd::bench::print_table),
             Err(e) => fail(&e),
