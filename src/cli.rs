@@ -103,6 +103,9 @@ pub enum Command {
     /// Replay a recorded session (or any input file) through the engine, in
     /// the workstation or headless.
     Replay(ReplayArgs),
+    /// Turn a recorded file from elsewhere (one frame per line, `<ns> <frame>`,
+    /// `<ISO time> <frame>`, recorded REST lines, gzip or not) into a session.
+    Import(ImportArgs),
     /// Serve the Binance Spot protocol on loopback (REST + WebSocket) from the
     /// synthetic market or a recorded file, with optional fault injection.
     SimExchange(SimExchangeArgs),
@@ -213,6 +216,18 @@ pub struct ReplayArgs {
     /// Frames per second at most (workstation).
     #[arg(long)]
     pub fps: Option<u32>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ImportArgs {
+    /// The file to import.
+    pub file: PathBuf,
+    /// The session directory to create (default `sessions/<file name>`); refused when it holds a session.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// exchangeInfo that defines the file's instruments (scales from its filters).
+    #[arg(long, value_name = "FILE")]
+    pub exchange_info: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]

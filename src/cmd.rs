@@ -9,6 +9,7 @@ pub mod bench_render;
 pub mod candles_csv;
 pub mod front;
 pub mod headless;
+pub mod import;
 pub mod live;
 pub mod recording;
 pub mod replay;

@@ -43,6 +43,13 @@ fn main() -> ExitCode {
             let summary = cmd::replay::run(&cfg, &args);
             finish_summary(summary, args.summary.as_deref())
         }
+        Command::Import(args) => {
+            let out = args.out.clone().unwrap_or_else(|| cmd::import::default_out(&args.file));
+            match cmd::import::run(&cfg, &args.file, &out, args.exchange_info.as_deref()) {
+                Ok(report) => print_json_or(&report, true, |_| {}),
+                Err(e) => fail(&e),
+            }
+        }
         Command::Replay(args) => match cmd::tui::replay(&cfg, &args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e),

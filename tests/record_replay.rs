@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -227,6 +229,75 @@ fn a_directory_without_a_session_is_a_clear_error() {
     let out = tickdesk(tmp.path()).args(["replay", "--headless", "."]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no recorded session here"));
+}
+
+/// Real recorded files from `../shared/data/real/`, imported as sessions,
+/// replay to the same events, candles and decisions as `headless --input`
+/// over the file itself.
+#[test]
+fn real_recorded_files_import_and_replay_like_the_file() {
+    let Some(data) = common::shared_data() else { return };
+    let files = [
+        ("hftbacktest/examples/spot/btcusdt_20240808.gz", None),
+        ("hftbacktest/examples/usdm/btcusdt_20240808.gz", None),
+        ("cryptofeed/sample_data/BINANCE.ws.1.0", None),
+        ("cryptofeed/sample_data/BINANCE_FUTURES.ws.1.0", None),
+        (
+            "hftbacktest/examples/spot/btcusdt_20240808.gz",
+            Some(
+                "nautilus_trader/tests/integration_tests/adapters/binance/resources/http_responses/http_spot_market_exchange_info.json",
+            ),
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("fast.toml"), FAST).unwrap();
+    for (i, (file, info)) in files.iter().enumerate() {
+        let input = data.join(file);
+        let mut info_args = Vec::new();
+        if let Some(p) = info {
+            info_args = vec!["--exchange-info".to_string(), data.join(p).display().to_string()];
+        }
+        let out_dir = dir.join(format!("imported-{i}"));
+        let imp = tickdesk(dir)
+            .args(["--config", "fast.toml", "import"])
+            .arg(&input)
+            .arg("--out")
+            .arg(&out_dir)
+            .args(&info_args)
+            .output()
+            .unwrap();
+        ok(&imp);
+        let report: Value = serde_json::from_slice(&imp.stdout).unwrap();
+        assert!(report["frames"].as_u64().unwrap() > 0, "{file}: {report}");
+        assert_eq!(report["recording"]["dropped"], 0);
+        let direct = tickdesk(dir)
+            .args(["--config", "fast.toml", "headless", "--no-record", "--status-interval", "0", "--input"])
+            .arg(&input)
+            .args(&info_args)
+            .args(["--summary", "direct.json"])
+            .output()
+            .unwrap();
+        ok(&direct);
+        let replayed = replay(dir, &out_dir, &["--summary", "replayed.json"]);
+        ok(&replayed);
+        let (a, b) = (json(&dir.join("direct.json")), json(&dir.join("replayed.json")));
+        for k in ["events", "candles_closed", "orders", "fills", "positions", "pnl", "risk_rejections"] {
+            assert_eq!(a[k], b[k], "{file}: {k} differs between the file and its imported session");
+        }
+        assert_eq!(b["replay"]["read"]["frames"], report["frames"], "{file}");
+        eprintln!("{file}: {} frames, {} bytes as a session", report["frames"], report["recording"]["bytes"]);
+    }
+    // The session directory exists now: a second import there is refused.
+    let again = tickdesk(dir)
+        .args(["import"])
+        .arg(data.join(files[0].0))
+        .arg("--out")
+        .arg(dir.join("imported-0"))
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a recorded session"));
 }
 
 fn wall_ns() -> u64 {

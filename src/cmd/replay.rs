@@ -168,7 +168,8 @@ pub fn play(
         verify: None,
     };
     let hold = u64::from(h.batch_size.max(1));
-    let mut player = Player::new(opened.feed, opened.engine, frames, hold, h.lossy, args.verify);
+    let imported = h.source == super::import::IMPORT_SOURCE;
+    let mut player = Player::new(opened.feed, opened.engine, frames, hold, h.lossy, imported, args.verify);
 
     let (stop, mut screen, commands) = match front {
         Some(f) => {

@@ -59,6 +59,10 @@ pub struct Player {
     /// behind the newest are safe even without a batch marker.
     hold: u64,
     lossy: bool,
+    /// Imported sessions: REST answers (exchangeInfo, depth snapshots) are
+    /// decoded as `headless --input` decodes them; in a recorded session
+    /// their effects are inputs of their own.
+    decode_rest: bool,
     verifier: Option<Verifier>,
     pub counts: PlayCounts,
 }
@@ -85,6 +89,7 @@ impl Player {
         decoder: FrameDecoder,
         hold: u64,
         lossy: bool,
+        decode_rest: bool,
         verify: bool,
     ) -> Self {
         Self {
@@ -96,6 +101,7 @@ impl Player {
             confirmed: 0,
             hold: hold.max(1),
             lossy,
+            decode_rest,
             verifier: verify.then(Verifier::default),
             counts: PlayCounts::default(),
         }
@@ -146,6 +152,16 @@ impl Player {
             }
             Kind::Batch => self.confirmed = self.confirmed.max(rec.seq),
             Kind::Gap => self.counts.lost_records += u64_at(rec.payload, 0).unwrap_or(0),
+            Kind::Rest if self.decode_rest => {
+                self.counts.notes += 1;
+                if let Some(nl) = rec.payload.iter().position(|&b| b == b'\n') {
+                    let (url, body) = (&rec.payload[..nl], &rec.payload[nl + 1..]);
+                    let url = String::from_utf8_lossy(url);
+                    self.sink.set_seq(rec.seq);
+                    let wall = i64::try_from(stamp).unwrap_or(0);
+                    self.decoder.rest(&url, body, mono_ns(), wall, self.counts.frames, &mut self.sink);
+                }
+            }
             Kind::Connect | Kind::Disconnect | Kind::Sent | Kind::Rest => self.counts.notes += 1,
             Kind::Header | Kind::Engine => {}
         }
