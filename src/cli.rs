@@ -106,6 +106,8 @@ pub enum Command {
     /// Turn a recorded file from elsewhere (one frame per line, `<ns> <frame>`,
     /// `<ISO time> <frame>`, recorded REST lines, gzip or not) into a session.
     Import(ImportArgs),
+    /// One table of a session (trades, book tops, candles, orders, fills) as Parquet or CSV.
+    Export(ExportArgs),
     /// Serve the Binance Spot protocol on loopback (REST + WebSocket) from the
     /// synthetic market or a recorded file, with optional fault injection.
     SimExchange(SimExchangeArgs),
@@ -216,6 +218,21 @@ pub struct ReplayArgs {
     /// Frames per second at most (workstation).
     #[arg(long)]
     pub fps: Option<u32>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ExportArgs {
+    /// A session directory.
+    pub path: PathBuf,
+    /// `trades`, `book-tops`, `candles`, `orders` or `fills`.
+    #[arg(long)]
+    pub what: String,
+    /// `parquet` (the default) or `csv`.
+    #[arg(long, default_value = "parquet")]
+    pub format: String,
+    /// The file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args, Clone)]

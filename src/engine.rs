@@ -85,6 +85,10 @@ pub struct Engine {
     // Outputs the runner drains (candles for CSV, fills for logs).
     capture_candles: bool,
     captured: Vec<Candle>,
+    /// Exports: every fill, and every order after each change.
+    capture_trading: bool,
+    captured_fills: Vec<Fill>,
+    captured_orders: Vec<Order>,
     last_seq: u64,
     clock_offset_ms: Option<i64>,
     /// Latest figures per feed connection, for the snapshot.
@@ -117,6 +121,9 @@ impl Engine {
             reports: Vec::with_capacity(16),
             capture_candles: false,
             captured: Vec::new(),
+            capture_trading: false,
+            captured_fills: Vec::new(),
+            captured_orders: Vec::new(),
             last_seq: 0,
             clock_offset_ms: None,
             feeds: Vec::new(),
@@ -147,6 +154,21 @@ impl Engine {
     /// Closed candles since the last call, oldest first.
     pub fn drain_candles(&mut self) -> std::vec::Drain<'_, Candle> {
         self.captured.drain(..)
+    }
+
+    /// Keep every fill and every order change for [`Engine::drain_fills`]
+    /// and [`Engine::drain_order_changes`] (exports).
+    pub fn set_capture_trading(&mut self, on: bool) {
+        self.capture_trading = on;
+    }
+
+    pub fn drain_fills(&mut self) -> std::vec::Drain<'_, Fill> {
+        self.captured_fills.drain(..)
+    }
+
+    /// Each order as it stood after a submission or a report, in order.
+    pub fn drain_order_changes(&mut self) -> std::vec::Drain<'_, Order> {
+        self.captured_orders.drain(..)
     }
 
     /// One step. Never panics on any event.
@@ -490,6 +512,9 @@ impl Engine {
         };
         self.journal.push(self.last_seq, now, || format!("submit {id:?} {intent:?}"));
         self.router.submit(&order, inst, now, &mut self.reports);
+        if self.capture_trading {
+            self.captured_orders.push(order.clone());
+        }
         if let Err(e) = self.orders.insert(order, inst) {
             self.counters.illegal_transitions += 1;
             tracing::error!("{e}");
@@ -535,12 +560,19 @@ impl Engine {
         let mut reports = std::mem::take(&mut self.reports);
         for r in reports.drain(..) {
             self.journal.push(self.last_seq, self.clock.now_ms(), || format!("{r:?}"));
-            if let Err(e) = self.orders.apply(&r) {
-                self.counters.illegal_transitions += 1;
-                tracing::error!("{e}");
-                continue;
+            match self.orders.apply(&r) {
+                Err(e) => {
+                    self.counters.illegal_transitions += 1;
+                    tracing::error!("{e}");
+                    continue;
+                }
+                Ok(Some(o)) if self.capture_trading => self.captured_orders.push(o.clone()),
+                Ok(_) => {}
             }
             if let Report::Fill(f) = &r {
+                if self.capture_trading {
+                    self.captured_fills.push(*f);
+                }
                 filled = true;
                 self.on_fill(f);
             }

@@ -43,6 +43,16 @@ fn main() -> ExitCode {
             let summary = cmd::replay::run(&cfg, &args);
             finish_summary(summary, args.summary.as_deref())
         }
+        Command::Export(args) => {
+            let what = match args.what.parse::<cmd::export::What>() {
+                Ok(w) => w,
+                Err(e) => return fail(&RunError::Config(format!("--what {e}"))),
+            };
+            match cmd::export::run(&cfg, &args.path, what, &args.format, &args.out) {
+                Ok(report) => print_json_or(&report, true, |_| {}),
+                Err(e) => fail(&e),
+            }
+        }
         Command::Import(args) => {
             let out = args.out.clone().unwrap_or_else(|| cmd::import::default_out(&args.file));
             match cmd::import::run(&cfg, &args.file, &out, args.exchange_info.as_deref()) {

@@ -27,7 +27,7 @@ use crate::feed::binance::BinanceDecoder;
 use crate::record::{Kind, SessionHeader, Stream, StreamReader};
 use crate::route::{PaperRouter, Router};
 use pacer::Pacer;
-use player::{Gate, Player, Step};
+pub use player::{Gate, Player, Step};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -129,24 +129,14 @@ pub fn play(
     use RunError::Config as Bad;
     let speed: Speed = args.speed.as_deref().unwrap_or("1").parse().map_err(|e| Bad(format!("--speed: {e}")))?;
     let opened = open(&args.path)?;
-    let h = &opened.header;
-    let start_ns = h.started_ns;
+    let start_ns = opened.header.started_ns;
     let from_ns =
         args.from.as_deref().map(|s| parse_when(s, start_ns).map_err(|e| Bad(format!("--from: {e}")))).transpose()?;
     let to_ns =
         args.to.as_deref().map(|s| parse_when(s, start_ns).map_err(|e| Bad(format!("--to: {e}")))).transpose()?;
-    let instruments = instruments_of(h)?;
-    let router = Router::Paper(PaperRouter::new(&cfg.paper).map_err(Bad)?);
-    let mut engine = build_engine_with(cfg, instruments.clone(), router).map_err(Bad)?;
-    engine.set_journal(args.verify);
     let origin = args.path.display().to_string();
-    let decoder = BinanceDecoder::new(instruments)
-        .with_max_frame_bytes(cfg.feed.max_frame_bytes)
-        .with_max_rest_bytes(cfg.feed.max_rest_bytes);
-    let mut frames = FrameDecoder::new(decoder, origin.clone(), cfg.feed.log_first_malformed);
-    if h.sequencer {
-        frames = frames.with_sequencer();
-    }
+    let (mut engine, player) = prepare(cfg, opened, &origin, args.verify)?;
+    let h = player.header();
     let config_hash = crate::record::format::config_hash(toml::to_string(cfg).unwrap_or_default().as_bytes());
     let config_matches = config_hash == h.config_hash;
     if !config_matches {
@@ -167,9 +157,7 @@ pub fn play(
         damage: Vec::new(),
         verify: None,
     };
-    let hold = u64::from(h.batch_size.max(1));
-    let imported = h.source == super::import::IMPORT_SOURCE;
-    let mut player = Player::new(opened.feed, opened.engine, frames, hold, h.lossy, imported, args.verify);
+    let mut player = player;
 
     let (stop, mut screen, commands) = match front {
         Some(f) => {
@@ -248,6 +236,27 @@ pub fn play(
     let mut summary = Summary::build(&engine, &outcome, origin, elapsed);
     summary.replay = Some(report);
     Ok(summary)
+}
+
+/// The engine and the player of a session, as the session started: its
+/// instruments, the decoder (with the trade-id sequencer when the live feed
+/// had it), paper routing, the journal when verifying.
+pub fn prepare(cfg: &Config, opened: Opened, origin: &str, verify: bool) -> Result<(Engine, Player), RunError> {
+    use RunError::Config as Bad;
+    let h = opened.header;
+    let instruments = instruments_of(&h)?;
+    let router = Router::Paper(PaperRouter::new(&cfg.paper).map_err(Bad)?);
+    let mut engine = build_engine_with(cfg, instruments.clone(), router).map_err(Bad)?;
+    engine.set_journal(verify);
+    let decoder = BinanceDecoder::new(instruments)
+        .with_max_frame_bytes(cfg.feed.max_frame_bytes)
+        .with_max_rest_bytes(cfg.feed.max_rest_bytes);
+    let mut frames = FrameDecoder::new(decoder, origin.to_string(), cfg.feed.log_first_malformed);
+    if h.sequencer {
+        frames = frames.with_sequencer();
+    }
+    let player = Player::new(opened.feed, opened.engine, frames, h, verify);
+    Ok((engine, player))
 }
 
 /// The engine's and decoder's instruments as the session started.

@@ -14,7 +14,7 @@ use super::engine_side::EngineSide;
 use super::verify::Verifier;
 use crate::cmd::source::{EventSink, FrameDecoder};
 use crate::engine::{Engine, Event, Stamp};
-use crate::record::{Kind, ReadIssue, StreamReader, input};
+use crate::record::{Kind, ReadIssue, SessionHeader, StreamReader, input};
 use crate::telemetry::mono_ns;
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -65,7 +65,13 @@ pub struct Player {
     decode_rest: bool,
     verifier: Option<Verifier>,
     pub counts: PlayCounts,
+    header: SessionHeader,
+    /// Called after each event the engine consumed (exports).
+    tap: Option<Tap>,
 }
+
+/// What an export watches: each event, right after the engine consumed it.
+pub type Tap = Box<dyn FnMut(&Event, &mut Engine)>;
 
 /// What one step did.
 pub enum Step {
@@ -87,12 +93,15 @@ impl Player {
         feed: StreamReader,
         engine_stream: StreamReader,
         decoder: FrameDecoder,
-        hold: u64,
-        lossy: bool,
-        decode_rest: bool,
+        header: SessionHeader,
         verify: bool,
     ) -> Self {
+        let hold = u64::from(header.batch_size.max(1));
+        let lossy = header.lossy;
+        let decode_rest = header.source == crate::cmd::import::IMPORT_SOURCE;
         Self {
+            header,
+            tap: None,
             feed,
             engine_side: EngineSide::new(engine_stream),
             decoder,
@@ -182,6 +191,9 @@ impl Player {
             self.deliver_inputs_before(engine, ev.seq);
             engine.process(&ev);
             self.counts.events += 1;
+            if let Some(t) = self.tap.as_mut() {
+                t(&ev, engine);
+            }
             self.check_outputs(engine);
         }
     }
@@ -216,6 +228,14 @@ impl Player {
             self.engine_side.finish(v);
         }
         Ok(())
+    }
+
+    pub fn header(&self) -> &SessionHeader {
+        &self.header
+    }
+
+    pub fn set_tap(&mut self, tap: Tap) {
+        self.tap = Some(tap);
     }
 
     pub fn decoder(&self) -> &FrameDecoder {
