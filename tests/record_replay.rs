@@ -300,6 +300,67 @@ fn real_recorded_files_import_and_replay_like_the_file() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a recorded session"));
 }
 
+/// Every table exported as Parquet and read back with the arrow reader has
+/// the rows the summary counts; the CSV of fills holds the same rows.
+#[test]
+fn export_to_parquet_reads_back_with_the_summary_counts() {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("fast.toml"), FAST).unwrap();
+    let out = tickdesk(dir)
+        .args(["--config", "fast.toml", "headless", "--venue", "synthetic", "--duration", "3m", "--speed", "max"])
+        .args(["--status-interval", "0", "--record", "rec", "--summary", "live.json"])
+        .output()
+        .unwrap();
+    ok(&out);
+    let live = json(&dir.join("live.json"));
+    let session = session_in(&dir.join("rec"));
+    let rows = |what: &str, format: &str| -> (u64, PathBuf) {
+        let file = dir.join(format!("{what}.{format}"));
+        let out = tickdesk(dir)
+            .args(["--config", "fast.toml", "export"])
+            .arg(&session)
+            .args(["--what", what, "--format", format, "--out"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        ok(&out);
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["overflows"], 0, "{r}");
+        (r["rows"].as_u64().unwrap(), file)
+    };
+    let read_back = |file: &Path| -> (u64, Vec<String>) {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(file).unwrap()).unwrap();
+        let names = reader.schema().fields().iter().map(|f| f.name().clone()).collect();
+        let n = reader.build().unwrap().map(|b| b.unwrap().num_rows() as u64).sum();
+        (n, names)
+    };
+    let expect = [
+        ("trades", live["events"]["trade"].as_u64().unwrap()),
+        ("book-tops", live["events"]["book_ticker"].as_u64().unwrap()),
+        ("candles", live["candles_closed"].as_u64().unwrap()),
+        ("fills", live["fills"].as_u64().unwrap()),
+    ];
+    for (what, count) in expect {
+        let (n, file) = rows(what, "parquet");
+        let (back, names) = read_back(&file);
+        assert_eq!((n, back), (count, count), "{what}: {names:?}");
+    }
+    assert!(live["fills"].as_u64().unwrap() > 0, "the fast strategy should trade");
+    // Orders: one row per change, so at least one per submitted order.
+    let (n, file) = rows("orders", "parquet");
+    assert!(n >= live["orders"]["submitted"].as_u64().unwrap());
+    assert_eq!(read_back(&file).0, n);
+    // The CSV of fills: a header and one exact-decimal row per fill.
+    let (n, file) = rows("fills", "csv");
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.starts_with("time_ms,order_id,strategy,symbol,side,price,qty,fee,liquidity\n"));
+    assert_eq!(text.lines().count() as u64, n + 1);
+    let bad = tickdesk(dir).args(["export"]).arg(&session).args(["--what", "quotes", "--out", "x"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
 fn wall_ns() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
 }
