@@ -1,5 +1,7 @@
-//! Decoding speed of one frame per Binance event kind, and serde_json on the
-//! same trade frame for comparison (target: combined trade ≤ 150 ns).
+//! Decoding speed of one frame per Binance event kind, the same frames
+//! through the general decoder where the byte-layout fast path takes them,
+//! and serde_json on the same trade frame for comparison (target: combined
+//! trade ≤ 150 ns).
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use serde::Deserialize;
@@ -68,6 +70,13 @@ fn bench_decode(c: &mut Criterion) {
         let mut d = BinanceDecoder::default();
         assert!(matches!(d.decode(frame.as_bytes()), Ok(Decoded::Market(_))), "{name}");
         g.bench_function(BenchmarkId::new("tickdesk", name), |b| b.iter(|| d.decode(black_box(frame.as_bytes()))));
+    }
+    // The frames the byte-layout fast path takes, through the general decoder.
+    for (name, frame) in [("combined_trade", COMBINED_TRADE), ("book_ticker", BOOK_TICKER), ("agg_trade", AGG_TRADE)] {
+        let mut d = BinanceDecoder::default();
+        g.bench_function(BenchmarkId::new("tickdesk_general", name), |b| {
+            b.iter(|| d.decode_general(black_box(frame.as_bytes())))
+        });
     }
 
     // The same trade frame with 1,700 instruments loaded (a real exchangeInfo).

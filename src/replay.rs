@@ -87,7 +87,12 @@ impl ReplayControl {
         self.generation.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The jump asked since the last call; a plain load when none was
+    /// (the pacer asks before every frame).
     pub fn take_jump_ms(&self) -> u64 {
+        if self.jump_ms.load(Ordering::Relaxed) == 0 {
+            return 0;
+        }
         self.jump_ms.swap(0, Ordering::Relaxed)
     }
 

@@ -54,6 +54,19 @@ fn assert_same_strictness(bytes: &[u8]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The decoder with its byte-layout fast path gives exactly what the
+/// general decoder gives: the same event or the same error, the same counts
+/// and the same instruments registered.
+fn assert_fast_equals_general(bytes: &[u8]) -> Result<(), TestCaseError> {
+    let (mut fast, mut general) = (BinanceDecoder::default(), BinanceDecoder::default());
+    let a = fast.decode(bytes);
+    let b = general.decode_general(bytes);
+    prop_assert_eq!(&a, &b, "on {:?}", String::from_utf8_lossy(bytes));
+    prop_assert_eq!(fast.stats(), general.stats());
+    prop_assert_eq!(fast.instruments().len(), general.instruments().len());
+    Ok(())
+}
+
 /// Byte-level edits: replace, insert, delete, truncate.
 #[derive(Debug, Clone)]
 enum Edit {
@@ -185,6 +198,34 @@ proptest! {
         let mut d = BinanceDecoder::default();
         let _ = d.decode(&bytes);
         assert_same_strictness(&bytes)?;
+    }
+
+    #[test]
+    fn the_layout_fast_path_agrees_with_the_general_decoder(
+        frame in select(REAL[..7].to_vec()),
+        edits in prop::collection::vec(edit(), 0..4),
+    ) {
+        let bytes = apply(frame.as_bytes().to_vec(), &edits);
+        assert_fast_equals_general(&bytes)?;
+    }
+
+    #[test]
+    fn generated_layout_frames_agree_with_the_general_decoder(
+        symbol in "[A-Z]{1,12}",
+        id in any::<u64>(),
+        time in any::<i64>(),
+        price in "(0|[1-9][0-9]{0,12})(\\.[0-9]{0,10})?",
+        qty in "(0|[1-9][0-9]{0,12})(\\.[0-9]{0,10})?",
+        m in any::<bool>(),
+        layout in 0u8..3,
+    ) {
+        let s = symbol.to_lowercase();
+        let frame = match layout {
+            0 => format!(r#"{{"stream":"{s}@trade","data":{{"e":"trade","E":{time},"s":"{symbol}","t":{id},"p":"{price}","q":"{qty}","T":{time},"m":{m},"M":true}}}}"#),
+            1 => format!(r#"{{"stream":"{s}@aggTrade","data":{{"e":"aggTrade","E":{time},"s":"{symbol}","a":{id},"p":"{price}","q":"{qty}","f":{id},"l":{id},"T":{time},"m":{m}}}}}"#),
+            _ => format!(r#"{{"stream":"{s}@bookTicker","data":{{"u":{id},"s":"{symbol}","b":"{price}","B":"{qty}","a":"{price}","A":"{qty}"}}}}"#),
+        };
+        assert_fast_equals_general(frame.as_bytes())?;
     }
 
     #[test]

@@ -137,7 +137,7 @@ pub fn run(cfg: &Config, path: &Path, what: What, format: &str, out: &Path) -> R
         return Err(Bad(format!("{}: export reads a session directory (import a file first)", path.display())));
     }
     let origin = path.display().to_string();
-    let (mut engine, mut player) = prepare(cfg, open(path)?, &origin, false)?;
+    let (mut engine, mut player) = prepare(cfg, open(path, false)?, &origin, false)?;
     let (ps, qs) = scales(engine.instruments());
     engine.set_capture_candles(what == What::Candles);
     engine.set_capture_trading(matches!(what, What::Orders | What::Fills));

@@ -92,6 +92,14 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
         _ => (Router::Paper(PaperRouter::new(&cfg.paper).map_err(Bad)?), None),
     };
     let mut engine = build_engine_with(&cfg, instruments.clone(), router).map_err(Bad)?;
+    // Recorded input and the generator at full speed wait when the engine is
+    // behind (results must not depend on machine speed); paced and live
+    // sources never wait: they drop and count.
+    let lossy = match &source {
+        Source::File => false,
+        Source::Synthetic(_) => matches!(speed, Speed::Times(_)),
+        Source::Live(_) => true,
+    };
     let session = match recording::parent_dir(args) {
         Some(parent) => {
             let facts = match &source {
@@ -100,14 +108,16 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
                     source: "live",
                     instruments: &instruments,
                     sequencer: true,
-                    lossy: true,
+                    lossy,
+                    instruments_auto: false,
                 },
                 _ => RunFacts {
                     venue: "synthetic".into(),
                     source: "synthetic",
                     instruments: &instruments,
                     sequencer: false,
-                    lossy: matches!(speed, Speed::Times(_)),
+                    lossy,
+                    instruments_auto: false,
                 },
             };
             let rec = recording::start(&parent, &recording::header(&cfg, &facts))?;
@@ -144,14 +154,6 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
         _ => "synthetic".to_string(),
     };
     let frames = FrameDecoder::new(decoder, origin.clone(), cfg.feed.log_first_malformed);
-    // Recorded input and the generator at full speed wait when the engine is
-    // behind (results must not depend on machine speed); paced and live
-    // sources never wait: they drop and count.
-    let lossy = match &source {
-        Source::File => false,
-        Source::Synthetic(_) => matches!(speed, Speed::Times(_)),
-        Source::Live(_) => true,
-    };
     let mut sink = EventSink::new(tx, cfg.engine.batch_size, lossy)
         .with_recording(session.as_ref().map(|s| s.buffer(crate::record::Stream::Feed)));
     let (stop, screen) = match front {

@@ -10,13 +10,13 @@
 //! `headless --input` does.
 
 use super::RunError;
+use super::recording::RunFacts;
 use super::source::{EventSink, FrameDecoder};
 use crate::config::Config;
 use crate::domain::{Instruments, Venue};
 use crate::feed::binance::BinanceDecoder;
 use crate::feed::input::{InputReader, InputStats, Limits, RecordKind, load_exchange_info};
-use crate::record::format::{FORMAT_VERSION, config_hash};
-use crate::record::{InstrumentRec, Kind, SessionHeader, SessionOptions, SessionRecorder, Stream};
+use crate::record::{Kind, SessionOptions, SessionRecorder, Stream};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -49,20 +49,15 @@ pub fn run(cfg: &Config, input: &Path, out: &Path, exchange_info: Option<&Path>)
     let limits = Limits { frame_bytes: cfg.feed.max_frame_bytes, rest_bytes: cfg.feed.max_rest_bytes };
     let mut reader = InputReader::open_with_limits(input, limits)
         .map_err(|e| Runtime(format!("cannot open {}: {e}", input.display())))?;
-    let header = SessionHeader {
-        format_version: FORMAT_VERSION,
-        tickdesk_version: env!("CARGO_PKG_VERSION").to_string(),
+    let facts = RunFacts {
         venue: "file".into(),
-        symbols: instruments.iter().map(|(_, i)| i.symbol.clone()).collect(),
-        config_hash: config_hash(toml::to_string(cfg).unwrap_or_default().as_bytes()),
-        started_ns: u64::try_from(crate::telemetry::wall_ns()).unwrap_or(0),
-        source: IMPORT_SOURCE.into(),
-        instruments: instruments.iter().map(|(_, i)| InstrumentRec::of(i)).collect(),
-        instruments_auto: true,
+        source: IMPORT_SOURCE,
+        instruments: &instruments,
         sequencer: false,
-        batch_size: u32::try_from(cfg.engine.batch_size.max(1)).unwrap_or(u32::MAX),
         lossy: false,
+        instruments_auto: true,
     };
+    let header = super::recording::header(cfg, &facts);
     let session = SessionRecorder::create_in(out, &header, &SessionOptions::default())
         .map_err(|e| Runtime(format!("--out {}: {e}", out.display())))?;
     let mut buf = session.buffer(Stream::Feed);

@@ -33,21 +33,28 @@ pub struct RunFacts<'a> {
     pub sequencer: bool,
     /// The source drops batches when the engine is behind.
     pub lossy: bool,
+    /// Symbols first met in a frame are added on the fly (imported files).
+    pub instruments_auto: bool,
+}
+
+/// The configuration's hash as headers store it: tells a replay whether
+/// it runs with the settings the session was recorded with.
+pub fn config_hash_of(cfg: &Config) -> String {
+    config_hash(toml::to_string(cfg).unwrap_or_default().as_bytes())
 }
 
 /// The header of a run's session.
 pub fn header(cfg: &Config, facts: &RunFacts<'_>) -> SessionHeader {
-    let toml = toml::to_string(cfg).unwrap_or_default();
     SessionHeader {
         format_version: FORMAT_VERSION,
         tickdesk_version: env!("CARGO_PKG_VERSION").to_string(),
         venue: facts.venue.clone(),
         symbols: facts.instruments.iter().map(|(_, i)| i.symbol.clone()).collect(),
-        config_hash: config_hash(toml.as_bytes()),
+        config_hash: config_hash_of(cfg),
         started_ns: u64::try_from(crate::telemetry::wall_ns()).unwrap_or(0),
         source: facts.source.to_string(),
         instruments: facts.instruments.iter().map(|(_, i)| InstrumentRec::of(i)).collect(),
-        instruments_auto: false,
+        instruments_auto: facts.instruments_auto,
         sequencer: facts.sequencer,
         lossy: facts.lossy,
         batch_size: u32::try_from(cfg.engine.batch_size.max(1)).unwrap_or(u32::MAX),

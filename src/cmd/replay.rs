@@ -64,10 +64,12 @@ pub struct Opened {
 }
 
 /// Opens a session directory; the header comes from the first readable
-/// segment of either stream.
-pub fn open(dir: &Path) -> Result<Opened, RunError> {
-    let feed =
-        StreamReader::open(dir, Stream::Feed).map_err(|e| RunError::Runtime(format!("{}: {e}", dir.display())))?;
+/// segment of either stream. `check_records`: check each record's own
+/// checksum as well as its block's (`--verify` does).
+pub fn open(dir: &Path, check_records: bool) -> Result<Opened, RunError> {
+    let feed = StreamReader::open(dir, Stream::Feed)
+        .map_err(|e| RunError::Runtime(format!("{}: {e}", dir.display())))?
+        .check_records(check_records);
     if feed.segments().is_empty() {
         return Err(RunError::Runtime(format!("{}: no recorded session here (no feed-*.tdr)", dir.display())));
     }
@@ -128,17 +130,16 @@ pub fn play(
 ) -> Result<Summary, RunError> {
     use RunError::Config as Bad;
     let speed: Speed = args.speed.as_deref().unwrap_or("1").parse().map_err(|e| Bad(format!("--speed: {e}")))?;
-    let opened = open(&args.path)?;
+    let opened = open(&args.path, args.verify)?;
     let start_ns = opened.header.started_ns;
     let from_ns =
         args.from.as_deref().map(|s| parse_when(s, start_ns).map_err(|e| Bad(format!("--from: {e}")))).transpose()?;
     let to_ns =
         args.to.as_deref().map(|s| parse_when(s, start_ns).map_err(|e| Bad(format!("--to: {e}")))).transpose()?;
     let origin = args.path.display().to_string();
-    let (mut engine, player) = prepare(cfg, opened, &origin, args.verify)?;
+    let (mut engine, mut player) = prepare(cfg, opened, &origin, args.verify)?;
     let h = player.header();
-    let config_hash = crate::record::format::config_hash(toml::to_string(cfg).unwrap_or_default().as_bytes());
-    let config_matches = config_hash == h.config_hash;
+    let config_matches = super::recording::config_hash_of(cfg) == h.config_hash;
     if !config_matches {
         tracing::warn!("{origin}: recorded with another configuration; decisions may differ");
         if front.is_none() {
@@ -157,9 +158,8 @@ pub fn play(
         damage: Vec::new(),
         verify: None,
     };
-    let mut player = player;
 
-    let (stop, mut screen, commands) = match front {
+    let (stop, mut screen, mut commands) = match front {
         Some(f) => {
             let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Event>>(64);
             let _ = f.commands.send(tx);
@@ -167,7 +167,6 @@ pub fn play(
         }
         None => (Arc::new(AtomicBool::new(false)), None, None),
     };
-    let mut commands = commands;
     let control = control.unwrap_or_default();
     control.set_speed(speed);
     let status_every =
@@ -248,6 +247,10 @@ pub fn prepare(cfg: &Config, opened: Opened, origin: &str, verify: bool) -> Resu
     let router = Router::Paper(PaperRouter::new(&cfg.paper).map_err(Bad)?);
     let mut engine = build_engine_with(cfg, instruments.clone(), router).map_err(Bad)?;
     engine.set_journal(verify);
+    // Events of a session whose source never dropped reach the engine as
+    // soon as they are decoded; a lossy session's wait in the player's
+    // line first, which is no queue of the live run's.
+    engine.set_inline_source(!h.lossy);
     let decoder = BinanceDecoder::new(instruments)
         .with_max_frame_bytes(cfg.feed.max_frame_bytes)
         .with_max_rest_bytes(cfg.feed.max_rest_bytes);

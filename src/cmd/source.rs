@@ -85,6 +85,13 @@ impl EventSink {
         out.extend(self.batch.drain(..));
     }
 
+    /// Swaps the queued events of a local sink into `out` (which must be
+    /// empty): no copy, and both buffers keep their capacity.
+    pub fn take_batch(&mut self, out: &mut Vec<Event>) {
+        debug_assert!(out.is_empty());
+        std::mem::swap(&mut self.batch, out);
+    }
+
     /// Numbers the next event `seq + 1` (replay follows the recorded numbering).
     pub fn set_seq(&mut self, seq: u64) {
         self.seq = seq;

@@ -7,9 +7,11 @@
 //! JSON we have no event for. Anything else is a [`DecodeError`] whose
 //! [`Malformed`] reason is counted in [`DecodeStats`]; nothing panics.
 //!
-//! The hot path (trade, bookTicker) makes no allocation: a strict scanner
-//! ([`json`]) collects field spans in one pass ([`fields`]), then each event
-//! module reads the typed fields it needs.
+//! The hot path (trade, bookTicker) makes no allocation: frames in the
+//! venue's own byte layout are read by walking it ([`layout`]); any other
+//! frame goes to a strict scanner ([`json`]) that collects field spans in
+//! one pass ([`fields`]), then each event module reads the typed fields it
+//! needs. Both give the same answer for every frame the fast path takes.
 
 pub mod agg_trade;
 pub mod book_ticker;
@@ -20,6 +22,7 @@ pub mod exchange_info;
 pub mod fields;
 pub mod json;
 pub mod kline;
+mod layout;
 pub mod stats;
 pub mod symbols;
 pub mod trade;
@@ -129,20 +132,26 @@ impl BinanceDecoder {
     /// Decodes one WebSocket frame (or one whole JSON document).
     #[inline]
     pub fn decode(&mut self, frame: &[u8]) -> Result<Decoded, DecodeError> {
-        self.run(frame, self.max_frame_bytes, None)
+        self.run(frame, self.max_frame_bytes, None, true)
+    }
+
+    /// Decodes one frame without the byte-layout fast path: what
+    /// [`BinanceDecoder::decode`] must always agree with (tests, fuzzing).
+    pub fn decode_general(&mut self, frame: &[u8]) -> Result<Decoded, DecodeError> {
+        self.run(frame, self.max_frame_bytes, None, false)
     }
 
     /// Decodes a REST body. The `symbol=` of the URL names the instrument of
     /// a depth snapshot, whose body carries none.
     pub fn decode_rest(&mut self, url: &str, body: &[u8]) -> Result<Decoded, DecodeError> {
         let symbol = query_param(url, "symbol").map(|s| s.to_ascii_uppercase());
-        self.run(body, self.max_rest_bytes, symbol.as_deref().map(str::as_bytes))
+        self.run(body, self.max_rest_bytes, symbol.as_deref().map(str::as_bytes), true)
     }
 
     /// Decodes a frame whose snapshot, if it is one, belongs to `symbol`
     /// (e.g. the symbol of a recording's file name).
     pub fn decode_with_symbol(&mut self, frame: &[u8], symbol: &[u8]) -> Result<Decoded, DecodeError> {
-        self.run(frame, self.max_frame_bytes, Some(symbol))
+        self.run(frame, self.max_frame_bytes, Some(symbol), true)
     }
 
     /// Decodes one record of a recording: a frame, or a REST body with its URL.
@@ -154,8 +163,11 @@ impl BinanceDecoder {
     }
 
     #[inline]
-    fn run(&mut self, frame: &[u8], limit: usize, hint: Option<&[u8]>) -> Result<Decoded, DecodeError> {
-        let r = if frame.len() > limit {
+    fn run(&mut self, frame: &[u8], limit: usize, hint: Option<&[u8]>, fast: bool) -> Result<Decoded, DecodeError> {
+        let layout = if fast && frame.len() <= limit { layout::decode(frame, &mut self.symbols) } else { None };
+        let r = if let Some(m) = layout {
+            Ok(Decoded::Market(m))
+        } else if frame.len() > limit {
             Err(DecodeError::new(
                 Malformed::TooLarge,
                 format!("frame of {} bytes exceeds the limit of {limit}", frame.len()),

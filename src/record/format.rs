@@ -228,18 +228,47 @@ pub fn config_hash(bytes: &[u8]) -> String {
 
 /// Appends one record (prefix + body) to `out`.
 pub fn encode_record(out: &mut Vec<u8>, r: RecordRef<'_>) {
-    let body_len = RECORD_FIXED_LEN + r.payload.len();
     let start = out.len();
+    encode_unsealed(out, r);
+    seal_record(&mut out[start..]);
+}
+
+/// Appends one record with its checksum left blank, for [`seal_records`]
+/// to fill in later: producers on the hot path encode, the writer thread
+/// checksums.
+#[inline]
+pub fn encode_unsealed(out: &mut Vec<u8>, r: RecordRef<'_>) {
+    let body_len = RECORD_FIXED_LEN + r.payload.len();
+    out.reserve(RECORD_PREFIX_LEN + body_len);
     out.extend_from_slice(&(body_len as u32).to_le_bytes());
     out.extend_from_slice(&[0; 4]);
-    let body = out.len();
     out.push(r.kind as u8);
     out.extend_from_slice(&r.stamp_ns.to_le_bytes());
     out.extend_from_slice(&r.seq.to_le_bytes());
     out.extend_from_slice(&r.conn.to_le_bytes());
     out.extend_from_slice(r.payload);
-    let crc = crc32fast::hash(&out[body..]);
-    out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// Fills in the checksum of the record at the start of `rec`; returns its
+/// whole length, or `None` when `rec` does not hold a whole record.
+fn seal_record(rec: &mut [u8]) -> Option<usize> {
+    let len = RECORD_PREFIX_LEN + u32_at(rec.get(..4)?, 0) as usize;
+    let crc = crc32fast::hash(rec.get(RECORD_PREFIX_LEN..len)?);
+    rec[4..8].copy_from_slice(&crc.to_le_bytes());
+    Some(len)
+}
+
+/// Fills in the checksums of back-to-back records made by
+/// [`encode_unsealed`]. Returns false when the bytes do not end on a record
+/// boundary (a producer bug; the writer refuses such a chunk).
+pub fn seal_records(mut bytes: &mut [u8]) -> bool {
+    while !bytes.is_empty() {
+        match seal_record(bytes) {
+            Some(n) => bytes = &mut bytes[n..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Why a record inside a block's payload could not be read.
@@ -250,9 +279,17 @@ pub enum RecordError {
     UnknownKind(u8),
 }
 
-/// Reads the record at `at` in a decompressed payload; returns it and the
-/// offset of the next one.
+/// Reads the record at `at` in a decompressed payload, checking its
+/// checksum; returns it and the offset of the next one.
 pub fn decode_record(raw: &[u8], at: usize) -> Result<(RecordRef<'_>, usize), RecordError> {
+    read_record(raw, at, true)
+}
+
+/// As [`decode_record`]; `check` false skips the record's own checksum,
+/// for blocks whose payload checksum already held (the same bytes, as
+/// written, decompressed to their recorded length).
+#[inline]
+pub fn read_record(raw: &[u8], at: usize, check: bool) -> Result<(RecordRef<'_>, usize), RecordError> {
     let prefix = raw.get(at..at + RECORD_PREFIX_LEN).ok_or(RecordError::Truncated)?;
     let len = u32_at(prefix, 0) as usize;
     let crc = u32_at(prefix, 4);
@@ -261,7 +298,7 @@ pub fn decode_record(raw: &[u8], at: usize) -> Result<(RecordRef<'_>, usize), Re
     if len < RECORD_FIXED_LEN {
         return Err(RecordError::Truncated);
     }
-    if crc32fast::hash(body) != crc {
+    if check && crc32fast::hash(body) != crc {
         return Err(RecordError::Checksum);
     }
     let kind = Kind::from_byte(body[0]).ok_or(RecordError::UnknownKind(body[0]))?;

@@ -2,17 +2,21 @@
 //!
 //! Producers encode records into a [`RecordBuf`] of their own and hand the
 //! whole buffer over at each flush, so the hot path pays one copy per frame
-//! and one queue operation per batch. Handing over never waits: when the
-//! queue is full the chunk is dropped and its records counted, and the
-//! writer puts a gap marker with the count into that stream before the next
-//! chunk it writes, so a replay knows exactly where input is missing. The
-//! writer seals a block at least every `flush_interval`, which bounds what
-//! a kill -9 can lose.
+//! and one queue operation per batch; checksums, compression and writing
+//! happen on the writer thread, and emptied buffers come back through a
+//! small pool, so handing over allocates nothing. Handing over never
+//! waits: when the queue is full the chunk is dropped and its records
+//! counted, and the writer puts a gap marker with the count into that
+//! stream before the next chunk it writes, so a replay knows exactly where
+//! input is missing. The writer polls its queue every millisecond rather
+//! than sleeping on it, so a producer never pays for waking it up, and it
+//! seals a block at least every `flush_interval`, which bounds what a
+//! kill -9 can lose.
 
 use std::io;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -74,6 +78,29 @@ struct Chunk {
 pub struct Recorder {
     tx: SyncSender<Chunk>,
     stats: Arc<RecorderStats>,
+    pool: Arc<Pool>,
+}
+
+/// Emptied chunk buffers on their way back to the producers.
+#[derive(Default)]
+struct Pool(Mutex<Vec<Vec<u8>>>);
+
+/// Buffers the pool keeps; more are freed.
+const POOL_MAX: usize = 32;
+
+impl Pool {
+    fn take(&self) -> Vec<u8> {
+        self.0.lock().ok().and_then(|mut v| v.pop()).unwrap_or_else(|| Vec::with_capacity(CHUNK_BYTES))
+    }
+
+    fn give(&self, mut b: Vec<u8>) {
+        b.clear();
+        if let Ok(mut v) = self.0.lock() {
+            if v.len() < POOL_MAX {
+                v.push(b);
+            }
+        }
+    }
 }
 
 /// The thread, kept by whoever ends the session.
@@ -92,16 +119,17 @@ impl Recorder {
     ) -> io::Result<(Self, RecorderThread)> {
         let (tx, rx) = sync_channel(capacity.max(1));
         let stats = Arc::new(RecorderStats::default());
-        let thread_stats = Arc::clone(&stats);
+        let pool = Arc::new(Pool::default());
+        let (thread_stats, thread_pool) = (Arc::clone(&stats), Arc::clone(&pool));
         let handle = std::thread::Builder::new()
             .name("tickdesk-record".into())
-            .spawn(move || run([feed, engine], rx, &thread_stats, flush_interval))?;
-        Ok((Self { tx, stats }, RecorderThread { handle }))
+            .spawn(move || run([feed, engine], rx, &thread_stats, &thread_pool, flush_interval))?;
+        Ok((Self { tx, stats, pool }, RecorderThread { handle }))
     }
 
     /// A producer-side buffer for `stream`.
     pub fn buffer(&self, stream: Stream) -> RecordBuf {
-        RecordBuf { recorder: self.clone(), stream, bytes: Vec::with_capacity(CHUNK_BYTES), records: 0, first_ns: 0 }
+        RecordBuf { recorder: self.clone(), stream, bytes: self.pool.take(), records: 0, first_ns: 0 }
     }
 
     pub fn stats(&self) -> &Arc<RecorderStats> {
@@ -115,12 +143,16 @@ impl Recorder {
             Ok(()) => {
                 self.stats.queued.fetch_add(n, Ordering::Relaxed);
             }
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+            Err(TrySendError::Full(c) | TrySendError::Disconnected(c)) => {
                 self.stats.dropped[stream].fetch_add(n, Ordering::Relaxed);
+                self.pool.give(c.bytes);
             }
         }
     }
 }
+
+/// How often an idle writer looks at its queue.
+const POLL: Duration = Duration::from_millis(1);
 
 /// A chunk is handed over once it holds this many bytes, or at a flush.
 const CHUNK_BYTES: usize = 64 << 10;
@@ -140,7 +172,7 @@ impl RecordBuf {
         if self.records == 0 {
             self.first_ns = stamp_ns;
         }
-        format::encode_record(&mut self.bytes, RecordRef { kind, stamp_ns, seq, conn, payload });
+        format::encode_unsealed(&mut self.bytes, RecordRef { kind, stamp_ns, seq, conn, payload });
         self.records += 1;
         if self.bytes.len() >= CHUNK_BYTES {
             self.flush();
@@ -152,7 +184,7 @@ impl RecordBuf {
         if self.records == 0 {
             return;
         }
-        let bytes = std::mem::replace(&mut self.bytes, Vec::with_capacity(CHUNK_BYTES));
+        let bytes = std::mem::replace(&mut self.bytes, self.recorder.pool.take());
         self.recorder.send(Chunk { stream: self.stream, bytes, records: self.records, first_ns: self.first_ns });
         self.records = 0;
     }
@@ -181,27 +213,29 @@ fn run(
     mut writers: [SegmentWriter; 2],
     rx: Receiver<Chunk>,
     stats: &RecorderStats,
+    pool: &Pool,
     flush_interval: Duration,
 ) -> io::Result<[WriterTotals; 2]> {
     let mut gapped = [0u64; 2];
     let mut last_stamp = [0u64; 2];
     let mut last_flush = Instant::now();
     loop {
-        let wait = flush_interval.saturating_sub(last_flush.elapsed());
-        match rx.recv_timeout(wait) {
+        match rx.try_recv() {
             Ok(c) => {
                 let s = c.stream as usize;
                 mark_gap(&mut writers[s], &stats.dropped[s], &mut gapped[s], c.first_ns, stats)?;
                 last_stamp[s] = c.first_ns;
                 writers[s].append_encoded(&c.bytes, c.records, c.first_ns)?;
                 stats.written.fetch_add(u64::from(c.records), Ordering::Relaxed);
+                pool.give(c.bytes);
             }
-            Err(RecvTimeoutError::Timeout) => {
+            Err(TryRecvError::Empty) => {
                 if stats.closing.load(Ordering::Relaxed) {
                     break;
                 }
+                std::thread::sleep(POLL.min(flush_interval.saturating_sub(last_flush.elapsed())));
             }
-            Err(RecvTimeoutError::Disconnected) => break,
+            Err(TryRecvError::Disconnected) => break,
         }
         if last_flush.elapsed() >= flush_interval {
             for w in &mut writers {

@@ -157,12 +157,15 @@ impl RestRecording {
     pub fn tap(&self) -> crate::feed::rest::RestTap {
         let target = Arc::clone(&self.target);
         Arc::new(move |label: &str, body: &[u8]| {
+            let Ok(mut t) = target.lock() else { return };
+            if matches!(*t, RestTarget::Off) {
+                return;
+            }
             let mut payload = Vec::with_capacity(label.len() + 1 + body.len());
             payload.extend_from_slice(label.as_bytes());
             payload.push(b'\n');
             payload.extend_from_slice(body);
             let now = u64::try_from(crate::telemetry::wall_ns()).unwrap_or(0);
-            let Ok(mut t) = target.lock() else { return };
             match &mut *t {
                 RestTarget::Off => {}
                 RestTarget::Pending(v) => v.push((now, payload)),

@@ -104,11 +104,18 @@ impl SegmentWriter {
         self.seal_if_full()
     }
 
-    /// Buffers `records` records already encoded by a producer (see
-    /// [`format::encode_record`]); `first_ns` is the first one's stamp.
+    /// Buffers `records` records already encoded by a producer with their
+    /// checksums blank (see [`format::encode_unsealed`]), and fills those
+    /// in here, off the producer's thread; `first_ns` is the first one's
+    /// stamp.
     pub fn append_encoded(&mut self, bytes: &[u8], records: u32, first_ns: u64) -> io::Result<()> {
         self.rotate_if_due(first_ns)?;
+        let start = self.raw.len();
         self.raw.extend_from_slice(bytes);
+        if !format::seal_records(&mut self.raw[start..]) {
+            self.raw.truncate(start);
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "a chunk does not end on a record boundary"));
+        }
         self.records += records;
         self.seal_if_full()
     }

@@ -7,7 +7,6 @@
 //! first record past the event about to be processed: memory stays at a
 //! few records whatever the session's length.
 
-use super::player::PlayCounts;
 use super::verify::Verifier;
 use crate::engine::{EventKind, Output};
 use crate::record::{Kind, ReadIssue, StreamReader, input};
@@ -21,24 +20,30 @@ pub struct EngineSide {
     read_to: u64,
     ended: bool,
     issues: Vec<ReadIssue>,
+    /// Inputs handed to the engine, and inputs that did not decode.
+    pub delivered: u64,
+    pub bad_inputs: u64,
 }
 
 impl EngineSide {
     pub fn new(reader: StreamReader) -> Self {
-        Self { reader, inputs: VecDeque::new(), read_to: 0, ended: false, issues: Vec::new() }
+        Self {
+            reader,
+            inputs: VecDeque::new(),
+            read_to: 0,
+            ended: false,
+            issues: Vec::new(),
+            delivered: 0,
+            bad_inputs: 0,
+        }
     }
 
     /// The next input recorded before the event numbered `seq`, if any.
-    pub fn input_before(
-        &mut self,
-        seq: u64,
-        counts: &mut PlayCounts,
-        mut verifier: Option<&mut Verifier>,
-    ) -> Option<EventKind> {
+    pub fn input_before(&mut self, seq: u64, mut verifier: Option<&mut Verifier>) -> Option<EventKind> {
         loop {
             if let Some((at, _)) = self.inputs.front() {
                 if *at < seq {
-                    counts.engine_inputs += 1;
+                    self.delivered += 1;
                     return self.inputs.pop_front().map(|(_, k)| k);
                 }
                 return None;
@@ -47,14 +52,14 @@ impl EngineSide {
             if self.ended || self.read_to >= seq {
                 return None;
             }
-            self.read_one(counts, verifier.as_deref_mut());
+            self.read_one(verifier.as_deref_mut());
         }
     }
 
     /// One replayed decision: compared with the next recorded one.
     pub fn expect_next(&mut self, v: &mut Verifier, produced: Output) {
         while v.expected_is_empty() && !self.ended {
-            self.read_one(&mut PlayCounts::default(), Some(v));
+            self.read_one(Some(v));
         }
         v.compare(produced);
     }
@@ -62,12 +67,12 @@ impl EngineSide {
     /// End of the replay: recorded decisions the replay never made diverge.
     pub fn finish(&mut self, v: &mut Verifier) {
         while !self.ended {
-            self.read_one(&mut PlayCounts::default(), Some(v));
+            self.read_one(Some(v));
         }
         v.finish();
     }
 
-    fn read_one(&mut self, counts: &mut PlayCounts, verifier: Option<&mut Verifier>) {
+    fn read_one(&mut self, verifier: Option<&mut Verifier>) {
         let rec = match self.reader.next_record() {
             Ok(Some(r)) => r,
             Ok(None) => {
@@ -87,7 +92,7 @@ impl EngineSide {
                 self.read_to = self.read_to.max(rec.seq);
                 match input::decode(rec.payload) {
                     Ok(k) => self.inputs.push_back((rec.seq, k)),
-                    Err(_) => counts.bad_inputs += 1,
+                    Err(_) => self.bad_inputs += 1,
                 }
             }
             Kind::Engine => {

@@ -51,8 +51,11 @@ pub struct Player {
     engine_side: EngineSide,
     decoder: FrameDecoder,
     sink: EventSink,
-    /// Decoded events not yet handed to the engine.
+    /// Lossy sessions: decoded events not yet handed to the engine.
     line: VecDeque<Event>,
+    /// Other sessions: a frame's events, straight to the engine (the
+    /// buffer is kept between frames).
+    direct: Vec<Event>,
     /// Lossy sources: everything up to this seq was handed over live.
     confirmed: u64,
     /// A dropped batch is at most this long: events older than this
@@ -107,8 +110,9 @@ impl Player {
             decoder,
             sink: EventSink::local(),
             line: VecDeque::with_capacity(1024),
+            direct: Vec::with_capacity(64),
             confirmed: 0,
-            hold: hold.max(1),
+            hold,
             lossy,
             decode_rest,
             verifier: verify.then(Verifier::default),
@@ -138,8 +142,7 @@ impl Player {
                 self.counts.last_frame_ns = stamp;
                 self.sink.set_seq(rec.seq);
                 let wall = i64::try_from(stamp).unwrap_or(0);
-                let payload = rec.payload;
-                self.decoder.frame(payload, mono_ns(), wall, self.counts.frames, &mut self.sink);
+                self.decoder.frame(rec.payload, mono_ns(), wall, self.counts.frames, &mut self.sink);
             }
             Kind::Input => match input::decode(rec.payload) {
                 Ok(kind) => {
@@ -174,33 +177,45 @@ impl Player {
             Kind::Connect | Kind::Disconnect | Kind::Sent | Kind::Rest => self.counts.notes += 1,
             Kind::Header | Kind::Engine => {}
         }
-        self.sink.take_local(&mut self.line);
-        self.release(engine, false);
+        if self.lossy {
+            self.sink.take_local(&mut self.line);
+            self.release(engine, false);
+        } else {
+            // Nothing was dropped live: no event can be taken back.
+            let mut direct = std::mem::take(&mut self.direct);
+            self.sink.take_batch(&mut direct);
+            for ev in direct.drain(..) {
+                self.apply(engine, &ev);
+            }
+            self.direct = direct;
+        }
         Ok(Step::Record)
     }
 
     /// Hands every event no later drop can take back to the engine.
     fn release(&mut self, engine: &mut Engine, all: bool) {
         let newest = self.sink.seq();
-        let safe = if all || !self.lossy { u64::MAX } else { self.confirmed.max(newest.saturating_sub(self.hold)) };
-        while let Some(ev) = self.line.front() {
-            if ev.seq > safe {
-                break;
-            }
+        let safe = if all { u64::MAX } else { self.confirmed.max(newest.saturating_sub(self.hold)) };
+        while self.line.front().is_some_and(|ev| ev.seq <= safe) {
             let Some(ev) = self.line.pop_front() else { break };
-            self.deliver_inputs_before(engine, ev.seq);
-            engine.process(&ev);
-            self.counts.events += 1;
-            if let Some(t) = self.tap.as_mut() {
-                t(&ev, engine);
-            }
-            self.check_outputs(engine);
+            self.apply(engine, &ev);
         }
+    }
+
+    /// One event to the engine, after the out-of-band inputs recorded before it.
+    fn apply(&mut self, engine: &mut Engine, ev: &Event) {
+        self.deliver_inputs_before(engine, ev.seq);
+        engine.process(ev);
+        self.counts.events += 1;
+        if let Some(t) = self.tap.as_mut() {
+            t(ev, engine);
+        }
+        self.check_outputs(engine);
     }
 
     /// Out-of-band inputs the live engine took before the event numbered `seq`.
     fn deliver_inputs_before(&mut self, engine: &mut Engine, seq: u64) {
-        while let Some(kind) = self.engine_side.input_before(seq, &mut self.counts, self.verifier.as_mut()) {
+        while let Some(kind) = self.engine_side.input_before(seq, self.verifier.as_mut()) {
             engine.process(&Event { seq: 0, stamp: Stamp::default(), kind });
             self.counts.events += 1;
             self.check_outputs(engine);
@@ -227,6 +242,8 @@ impl Player {
         if let Some(v) = self.verifier.as_mut() {
             self.engine_side.finish(v);
         }
+        self.counts.engine_inputs = self.engine_side.delivered;
+        self.counts.bad_inputs += self.engine_side.bad_inputs;
         Ok(())
     }
 

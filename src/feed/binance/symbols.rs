@@ -49,38 +49,45 @@ pub struct Resolved {
     pub qty_scale: u8,
 }
 
-/// The decoder's instrument table plus its hash index, fronted by the last
-/// symbol seen (streams come in runs of the same symbol).
+/// The decoder's instrument table plus its hash index, fronted by a small
+/// cache of recent symbols (a feed interleaves a few symbols, so a single
+/// "last symbol" misses on nearly every frame).
 #[derive(Debug, Clone)]
 pub struct Symbols {
     table: Instruments,
     index: HashMap<Box<[u8]>, InstrumentId, BuildHasherDefault<FxHasher>>,
-    last: Option<(LastSymbol, Resolved)>,
+    recent: [Option<(ShortSymbol, Resolved)>; RECENT],
 }
 
-/// A short symbol kept inline, so the cache check is a plain compare.
+/// Slots of the recent-symbol cache (direct-mapped).
+const RECENT: usize = 16;
+
+/// A symbol of at most 23 bytes as three words (zero-padded, length in the
+/// last byte), so a cache check is three integer compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct LastSymbol {
-    len: u8,
-    bytes: [u8; 23],
-}
+struct ShortSymbol([u64; 3]);
 
-impl LastSymbol {
+impl ShortSymbol {
+    #[inline]
     fn new(s: &[u8]) -> Option<Self> {
-        let mut bytes = [0u8; 23];
-        bytes.get_mut(..s.len())?.copy_from_slice(s);
-        Some(Self { len: s.len() as u8, bytes })
+        let mut b = [0u8; 24];
+        b.get_mut(..s.len()).filter(|_| s.len() < 24)?.copy_from_slice(s);
+        b[23] = s.len() as u8;
+        let w =
+            |i: usize| u64::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7]]);
+        Some(Self([w(0), w(8), w(16)]))
     }
 
     #[inline]
-    fn is(&self, s: &[u8]) -> bool {
-        self.bytes.get(..usize::from(self.len)) == Some(s)
+    fn slot(&self) -> usize {
+        let h = (self.0[0] ^ self.0[1].rotate_left(21) ^ self.0[2].rotate_left(42)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (h >> 60) as usize % RECENT
     }
 }
 
 impl Symbols {
     pub fn new(table: Instruments) -> Self {
-        Self { table, index: HashMap::default(), last: None }
+        Self { table, index: HashMap::default(), recent: [None; RECENT] }
     }
 
     pub fn table(&self) -> &Instruments {
@@ -90,19 +97,26 @@ impl Symbols {
     /// Mutable access drops the index: the caller may replace the table.
     pub fn table_mut(&mut self) -> &mut Instruments {
         self.index.clear();
-        self.last = None;
+        self.recent = [None; RECENT];
         &mut self.table
     }
 
     /// Looks a symbol up, registering it when the table allows; `None` when unknown.
     #[inline]
     pub fn resolve(&mut self, symbol: &[u8]) -> Option<Resolved> {
-        if let Some((last, r)) = &self.last {
-            if last.is(symbol) {
-                return Some(*r);
+        let key = ShortSymbol::new(symbol);
+        if let Some(k) = key {
+            if let Some((cached, r)) = &self.recent[k.slot()] {
+                if *cached == k {
+                    return Some(*r);
+                }
             }
         }
-        self.lookup(symbol)
+        let r = self.lookup(symbol)?;
+        if let Some(k) = key {
+            self.recent[k.slot()] = Some((k, r));
+        }
+        Some(r)
     }
 
     fn lookup(&mut self, symbol: &[u8]) -> Option<Resolved> {
@@ -111,9 +125,7 @@ impl Symbols {
             None => self.miss(symbol)?,
         };
         let i = self.table.try_get(id)?;
-        let r = Resolved { id, price_scale: i.price_scale, qty_scale: i.qty_scale };
-        self.last = LastSymbol::new(symbol).map(|l| (l, r));
-        Some(r)
+        Some(Resolved { id, price_scale: i.price_scale, qty_scale: i.qty_scale })
     }
 
     /// Resolves the symbol held in field `k`, or says which symbol is unknown.
@@ -132,9 +144,9 @@ impl Symbols {
     }
 
     /// Adds or replaces an instrument. Ids never change, so the index stays
-    /// valid; scales may, so the last-symbol cache is dropped.
+    /// valid; scales may, so the recent-symbol cache is dropped.
     pub fn upsert(&mut self, inst: Instrument) -> InstrumentId {
-        self.last = None;
+        self.recent = [None; RECENT];
         self.table.upsert(inst)
     }
 

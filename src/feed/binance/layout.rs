@@ -1,0 +1,303 @@
+//! The fast path: Binance's own byte layout of the frames that make up
+//! nearly all of a feed (`trade`, `aggTrade`, `bookTicker` in the
+//! combined-stream envelope), matched byte for byte.
+//!
+//! The venue writes these with fixed key order and no whitespace, so a
+//! frame can be read by walking its layout instead of scanning it into a
+//! field table. Anything that differs in any way (another key order, an
+//! extra or missing field, whitespace, an escape, a number that is not a
+//! plain integer, a value that does not parse) returns `None`, and the
+//! general decoder takes the frame and gives the answer or the error it
+//! always gave. Every layout is valid JSON by construction: each value is
+//! checked to the JSON grammar before it is used, and nothing follows the
+//! closing braces. The symbol is resolved only once the whole frame has
+//! matched, so a frame refused here leaves no trace.
+
+use super::json;
+use super::symbols::Symbols;
+use crate::domain::{BookTicker, MarketEvent, Price, Qty, Trade};
+
+/// The event in `frame`, if it is one of the layouts; `None` sends it to
+/// the general decoder.
+#[inline]
+pub(super) fn decode(frame: &[u8], symbols: &mut Symbols) -> Option<MarketEvent> {
+    let mut c = Cursor { b: frame, p: 0 };
+    c.lit(b"{\"stream\":\"")?;
+    c.string()?;
+    c.lit(b"\",\"data\":{\"")?;
+    match c.peek()? {
+        b'u' => book_ticker(c, symbols).map(MarketEvent::BookTicker),
+        b'e' => {
+            c.lit(b"e\":\"")?;
+            if c.lit(b"trade\",\"E\":").is_some() {
+                trade(c, symbols).map(MarketEvent::Trade)
+            } else {
+                c.lit(b"aggTrade\",\"E\":")?;
+                agg_trade(c, symbols).map(MarketEvent::Trade)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `u":1,"s":"BTCUSDT","b":"1.0","B":"2.0","a":"1.1","A":"3.0"}}`
+#[inline]
+fn book_ticker(mut c: Cursor<'_>, symbols: &mut Symbols) -> Option<BookTicker> {
+    c.lit(b"u\":")?;
+    let update_id = c.uint()?;
+    c.lit(b",\"s\":\"")?;
+    let symbol = c.string()?;
+    c.lit(b"\",\"b\":\"")?;
+    let bid = c.string()?;
+    c.lit(b"\",\"B\":\"")?;
+    let bid_qty = c.string()?;
+    c.lit(b"\",\"a\":\"")?;
+    let ask = c.string()?;
+    c.lit(b"\",\"A\":\"")?;
+    let ask_qty = c.string()?;
+    c.lit(b"\"}}")?;
+    c.end()?;
+    let inst = symbols.resolve(symbol)?;
+    Some(BookTicker {
+        instrument: inst.id,
+        update_id: json::int_u64(update_id)?,
+        bid: Price::parse_unsigned(bid, inst.price_scale).ok()?,
+        bid_qty: Qty::parse_unsigned(bid_qty, inst.qty_scale).ok()?,
+        ask: Price::parse_unsigned(ask, inst.price_scale).ok()?,
+        ask_qty: Qty::parse_unsigned(ask_qty, inst.qty_scale).ok()?,
+        event_time_ms: 0,
+        transaction_time_ms: 0,
+    })
+}
+
+/// After `"E":` — `1,"s":"BTCUSDT","t":1,"p":"1.0","q":"2.0","T":1,"m":true,"M":true}}`
+/// (`M` may be absent).
+#[inline]
+fn trade(mut c: Cursor<'_>, symbols: &mut Symbols) -> Option<Trade> {
+    let event_time = c.int()?;
+    c.lit(b",\"s\":\"")?;
+    let symbol = c.string()?;
+    c.lit(b"\",\"t\":")?;
+    let id = c.uint()?;
+    c.lit(b",\"p\":\"")?;
+    let price = c.string()?;
+    c.lit(b"\",\"q\":\"")?;
+    let qty = c.string()?;
+    c.lit(b"\",\"T\":")?;
+    let time = c.int()?;
+    c.lit(b",\"m\":")?;
+    let buyer_is_maker = c.boolean()?;
+    c.tail()?;
+    let inst = symbols.resolve(symbol)?;
+    let trade_id = json::int_u64(id)?;
+    Some(Trade {
+        instrument: inst.id,
+        trade_id,
+        price: Price::parse_unsigned(price, inst.price_scale).ok()?,
+        qty: Qty::parse_unsigned(qty, inst.qty_scale).ok()?,
+        time_ms: json::int_i64(time)?,
+        event_time_ms: json::int_i64(event_time)?,
+        buyer_is_maker,
+        aggregated: false,
+        first_trade_id: trade_id,
+        last_trade_id: trade_id,
+    })
+}
+
+/// After `"E":` — `1,"s":"BTCUSDT","a":1,"p":"1.0","q":"2.0","f":1,"l":1,"T":1,"m":true,"M":true}}`
+/// (`M` may be absent).
+#[inline]
+fn agg_trade(mut c: Cursor<'_>, symbols: &mut Symbols) -> Option<Trade> {
+    let event_time = c.int()?;
+    c.lit(b",\"s\":\"")?;
+    let symbol = c.string()?;
+    c.lit(b"\",\"a\":")?;
+    let id = c.uint()?;
+    c.lit(b",\"p\":\"")?;
+    let price = c.string()?;
+    c.lit(b"\",\"q\":\"")?;
+    let qty = c.string()?;
+    c.lit(b"\",\"f\":")?;
+    let first = c.uint()?;
+    c.lit(b",\"l\":")?;
+    let last = c.uint()?;
+    c.lit(b",\"T\":")?;
+    let time = c.int()?;
+    c.lit(b",\"m\":")?;
+    let buyer_is_maker = c.boolean()?;
+    c.tail()?;
+    let inst = symbols.resolve(symbol)?;
+    Some(Trade {
+        instrument: inst.id,
+        trade_id: json::int_u64(id)?,
+        price: Price::parse_unsigned(price, inst.price_scale).ok()?,
+        qty: Qty::parse_unsigned(qty, inst.qty_scale).ok()?,
+        time_ms: json::int_i64(time)?,
+        event_time_ms: json::int_i64(event_time)?,
+        buyer_is_maker,
+        aggregated: true,
+        first_trade_id: json::int_u64(first)?,
+        last_trade_id: json::int_u64(last)?,
+    })
+}
+
+/// A position in a frame; every method moves past what it matched or
+/// returns `None`.
+struct Cursor<'a> {
+    b: &'a [u8],
+    p: usize,
+}
+
+impl<'a> Cursor<'a> {
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.p).copied()
+    }
+
+    /// Exactly these bytes (a fixed-size compare, no call to `memcmp`).
+    #[inline]
+    fn lit<const N: usize>(&mut self, s: &[u8; N]) -> Option<()> {
+        let end = self.p + N;
+        let got: &[u8; N] = self.b.get(self.p..end)?.try_into().ok()?;
+        (got == s).then(|| self.p = end)
+    }
+
+    /// The body of a string up to its closing quote (not consumed): printable
+    /// ASCII only, so no escape and nothing JSON forbids. The strings here
+    /// are a few bytes long: a plain loop beats a vectorised search.
+    #[inline]
+    fn string(&mut self) -> Option<&'a [u8]> {
+        let rest = self.b.get(self.p..)?;
+        let mut n = 0;
+        loop {
+            match *rest.get(n)? {
+                b'"' => break,
+                b'\\' => return None,
+                0x20..0x7f => n += 1,
+                _ => return None,
+            }
+        }
+        self.p += n;
+        Some(&rest[..n])
+    }
+
+    /// A JSON integer without sign: `0` or digits not starting with 0.
+    #[inline]
+    fn uint(&mut self) -> Option<&'a [u8]> {
+        let rest = self.b.get(self.p..)?;
+        let n = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 || (n > 1 && rest[0] == b'0') {
+            return None;
+        }
+        self.p += n;
+        Some(&rest[..n])
+    }
+
+    /// A JSON integer, possibly negative.
+    #[inline]
+    fn int(&mut self) -> Option<&'a [u8]> {
+        let start = self.p;
+        if self.peek() == Some(b'-') {
+            self.p += 1;
+        }
+        match self.uint() {
+            Some(_) => Some(&self.b[start..self.p]),
+            None => {
+                self.p = start;
+                None
+            }
+        }
+    }
+
+    #[inline]
+    fn boolean(&mut self) -> Option<bool> {
+        if self.lit(b"true").is_some() { Some(true) } else { self.lit(b"false").map(|()| false) }
+    }
+
+    /// The end of a trade: `}}` or `,"M":<bool>}}`, then nothing.
+    #[inline]
+    fn tail(&mut self) -> Option<()> {
+        if self.lit(b",\"M\":").is_some() {
+            self.boolean()?;
+        }
+        self.lit(b"}}")?;
+        self.end()
+    }
+
+    #[inline]
+    fn end(&self) -> Option<()> {
+        (self.p == self.b.len()).then_some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Instruments, Venue};
+    use crate::feed::binance::BinanceDecoder;
+    use crate::feed::binance::Decoded;
+
+    const TRADE: &str = r#"{"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683259,"p":"61837.63000000","q":"0.02000000","T":1723161255342,"m":true,"M":true}}"#;
+    const BOOK: &str = r#"{"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}}"#;
+    const AGG: &str = r#"{"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":1723161255343,"s":"BTCUSDT","a":26129,"p":"0.01633102","q":"4.70443515","f":27781,"l":27781,"T":1498793709153,"m":true,"M":true}}"#;
+
+    fn fast(frame: &str) -> Option<MarketEvent> {
+        decode(frame.as_bytes(), &mut Symbols::new(Instruments::auto(Venue::BinanceSpot)))
+    }
+
+    fn general(frame: &str) -> Option<MarketEvent> {
+        let mut d = BinanceDecoder::default();
+        match d.decode_general(frame.as_bytes()) {
+            Ok(Decoded::Market(m)) => Some(m),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_three_layouts_decode_as_the_general_decoder_does() {
+        for f in [TRADE, BOOK, AGG] {
+            let got = fast(f);
+            assert!(got.is_some(), "{f}");
+            assert_eq!(got, general(f), "{f}");
+        }
+        let no_m = TRADE.replace(",\"M\":true", "");
+        assert_eq!(fast(&no_m), general(&no_m));
+        assert!(fast(&no_m).is_some());
+    }
+
+    #[test]
+    fn anything_else_goes_to_the_general_decoder() {
+        let cases = [
+            TRADE.replace("\"E\":", "\"E\": "),                                    // whitespace
+            TRADE.replace("\"t\":3735683259", "\"t\":03735683259"),                // leading zero (invalid JSON)
+            TRADE.replace("\"t\":3735683259", "\"t\":3735683259.0"),               // not an integer
+            TRADE.replace("\"t\":3735683259", "\"t\":-3735683259"),                // negative id
+            TRADE.replace("}}", "}} "),                                            // trailing bytes
+            TRADE.replace("}}", "}"),                                              // cut short
+            TRADE.replace("BTCUSDT", "BTC\\u0055SDT"),                             // an escape
+            TRADE.replace("\"m\":true", "\"m\":tru"),                              // bad literal
+            TRADE.replace("\"p\":\"61837.63000000\"", "\"p\":\"61837.6300000x\""), // bad decimal
+            TRADE.replace(",\"M\":true", ",\"M\":true,\"X\":\"MARKET\""),          // extra field
+            BOOK.replace("\"u\":", "\"U\":"),                                      // other key
+            BOOK.replace("\"stream\"", "\"Stream\""),
+            r#"{"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"1","q":"1","T":1,"m":true}"#.into(), // no envelope
+        ];
+        for f in &cases {
+            assert_eq!(fast(f), None, "{f}");
+        }
+    }
+
+    #[test]
+    fn a_refused_frame_registers_no_symbol() {
+        let mut s = Symbols::new(Instruments::auto(Venue::BinanceSpot));
+        let bad = TRADE.replace("BTCUSDT", "NEWUSDT").replace("}}", "}}x");
+        assert_eq!(decode(bad.as_bytes(), &mut s), None);
+        assert_eq!(s.table().len(), 0);
+    }
+
+    #[test]
+    fn an_out_of_range_number_goes_to_the_general_decoder() {
+        let f = TRADE.replace("\"t\":3735683259", "\"t\":99999999999999999999999");
+        assert_eq!(fast(&f), None);
+    }
+}
