@@ -1,4 +1,5 @@
-//! Any bytes as a frame: no panic, and "bad JSON" exactly when serde_json
+//! Any bytes as a frame: no panic, the byte-layout fast path gives exactly
+//! what the general decoder gives, and "bad JSON" exactly when serde_json
 //! refuses the text (numbers beyond f64 aside, which serde_json refuses).
 #![no_main]
 
@@ -8,6 +9,8 @@ use tickdesk::feed::binance::{BinanceDecoder, Malformed, json};
 fuzz_target!(|data: &[u8]| {
     let mut d = BinanceDecoder::default();
     let decoded = d.decode(data);
+    let general = BinanceDecoder::default().decode_general(data);
+    assert_eq!(decoded, general, "the fast path disagrees with the general decoder");
     let _ = d.decode_rest(
         "https://api.binance.com/api/v3/depth?symbol=BTCUSDT&limit=5",
         data,
