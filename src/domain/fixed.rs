@@ -60,52 +60,63 @@ pub fn parse_decimal(s: &[u8], scale: u8, signed: bool) -> Result<i64, FixedErro
 /// The common case without overflow checks: no sign, digits, an optional
 /// fraction, and at most 18 significant digits in all (so `u64` cannot
 /// overflow). Anything else, including every error, goes to the checked path.
+/// Digits are taken eight at a time (one load, one check, three multiplies).
 #[inline]
 fn fast_unsigned(s: &[u8], scale: u8) -> Option<i64> {
-    if scale > MAX_SCALE || s.is_empty() {
+    if scale > MAX_SCALE {
         return None;
     }
-    let mut acc: u64 = 0;
-    let mut i = 0;
-    while i < s.len() && s[i].is_ascii_digit() {
-        acc = acc * 10 + u64::from(s[i] - b'0');
-        i += 1;
-        if i > 18 {
+    let (int, frac) = match s.iter().position(|&c| c == b'.') {
+        Some(dot) => (&s[..dot], &s[dot + 1..]),
+        None => (s, &[][..]),
+    };
+    let scale = usize::from(scale);
+    if int.is_empty() || int.len() + scale > 18 {
+        return None;
+    }
+    let used = frac.len().min(scale);
+    let (kept, rest) = frac.split_at(used);
+    if !rest.iter().all(|&c| c == b'0') {
+        return None;
+    }
+    let acc = digits(int)? * POW10[used] as u64 + digits(kept)?;
+    // int.len() + scale <= 18 digits: below 10^18, inside i64.
+    Some((acc * POW10[scale - used] as u64) as i64)
+}
+
+/// The value of at most 18 ASCII digits; `None` if any byte is not one.
+#[inline]
+fn digits(d: &[u8]) -> Option<u64> {
+    let mut acc = 0u64;
+    let mut chunks = d.chunks_exact(8);
+    for c in &mut chunks {
+        let word = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        acc = acc * 100_000_000 + eight_digits(word)?;
+    }
+    for &c in chunks.remainder() {
+        let v = c.wrapping_sub(b'0');
+        if v > 9 {
             return None;
         }
+        acc = acc * 10 + u64::from(v);
     }
-    if i == 0 {
+    Some(acc)
+}
+
+/// Eight ASCII digits in a little-endian word (first digit in the lowest
+/// byte) to their value. Every byte's `c - '0'` must be 0..=9: a byte
+/// below '0' wraps to 0xd0 or more and one above '9' passes 0x7f once
+/// 0x76 is added, so either sets a high bit; borrows and carries start at
+/// such a byte, which is refused anyway.
+#[inline]
+fn eight_digits(word: u64) -> Option<u64> {
+    let d = word.wrapping_sub(0x3030_3030_3030_3030);
+    if (d | d.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080 != 0 {
         return None;
     }
-    let int_len = i;
-    let mut frac: u8 = 0;
-    if i < s.len() {
-        if s[i] != b'.' {
-            return None;
-        }
-        i += 1;
-        while i < s.len() {
-            let c = s[i];
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            if frac < scale {
-                if int_len + usize::from(frac) >= 18 {
-                    return None;
-                }
-                acc = acc * 10 + u64::from(c - b'0');
-                frac += 1;
-            } else if c != b'0' {
-                return None;
-            }
-            i += 1;
-        }
-    }
-    if int_len + usize::from(scale) > 18 {
-        return None;
-    }
-    // int_len + scale <= 18 digits: below 10^18, inside i64.
-    Some((acc * POW10[usize::from(scale - frac)] as u64) as i64)
+    let d = (d.wrapping_mul(10) + (d >> 8)) & 0x00ff_00ff_00ff_00ff;
+    let d = (d.wrapping_mul(100) + (d >> 16)) & 0x0000_ffff_0000_ffff;
+    Some((d.wrapping_mul(10_000) + (d >> 32)) & 0xffff_ffff)
 }
 
 fn parse_decimal_checked(s: &[u8], scale: u8, signed: bool) -> Result<i64, FixedError> {
@@ -415,6 +426,22 @@ pub fn scale_of_step(s: &str) -> Result<u8, FixedError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn eight_digits_at_a_time() {
+        let w = |t: &[u8; 8]| u64::from_le_bytes(*t);
+        assert_eq!(eight_digits(w(b"12345678")), Some(12_345_678));
+        assert_eq!(eight_digits(w(b"00000000")), Some(0));
+        assert_eq!(eight_digits(w(b"99999999")), Some(99_999_999));
+        for bad in [b"1234567/", b"1234567:", b"/2345678", b"12.45678", b"\xff2345678", b"1234 678"] {
+            let mut t = [0u8; 8];
+            t.copy_from_slice(&bad[..8]);
+            assert_eq!(eight_digits(w(&t)), None, "{bad:?}");
+        }
+        assert_eq!(digits(b"123456789012345678"), Some(123_456_789_012_345_678));
+        assert_eq!(digits(b"1234567890x"), None);
+        assert_eq!(digits(b""), Some(0));
+    }
     use super::*;
 
     #[test]
