@@ -3,6 +3,9 @@
 //! `capture-pane` (polling for conditions, never sleeping a fixed time),
 //! trades through the ticket, opens help, quits, and checks the exit code and
 //! that the terminal was restored (no alternate screen, canonical mode, echo).
+//! A third test records a synthetic session at real time and replays it in
+//! the workstation: pause, faster, slower and jump ahead, each read back from
+//! the replay clock and pace in the status bar.
 //!
 //! Needs tmux: when it is missing the test fails under `CI=true` and is
 //! skipped with a printed reason otherwise.
@@ -11,6 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+use tickdesk::domain::calendar::days_from_civil;
 
 const WIDTH: u16 = 200;
 const HEIGHT: u16 = 60;
@@ -39,7 +43,7 @@ impl Tmux {
     }
 
     /// Polls the screen until `cond` holds; fails with the last screen.
-    fn wait_for(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
+    fn wait_for(&self, what: &str, mut cond: impl FnMut(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
@@ -125,18 +129,35 @@ fn write_config(dir: &Path) -> PathBuf {
     cfg
 }
 
+/// `false` when tmux is missing outside CI (the test is then skipped with a
+/// printed reason); under `CI=true` a missing tmux fails the test.
+fn tmux_or_skip() -> bool {
+    if tmux_available() {
+        return true;
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "tmux is required under CI=true (.ci/run installs it)");
+    eprintln!("skipped: tmux is not installed");
+    false
+}
+
 /// Starts the workstation in a fresh tmux server; `None` when tmux is
 /// missing outside CI (the test is then skipped with a printed reason).
 fn start(dir: &tempfile::TempDir) -> Option<Tmux> {
-    if !tmux_available() {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "tmux is required under CI=true (.ci/run installs it)");
-        eprintln!("skipped: tmux is not installed");
+    if !tmux_or_skip() {
         return None;
     }
     let cfg = write_config(dir.path());
+    Some(launch(dir, &cfg, &[]))
+}
+
+/// Runs `tickdesk ARGS --config CFG` in `dir` in a fresh tmux server; the
+/// pane's shell then writes the exit status to `exit.txt` and the tty's
+/// modes to `stty.txt`.
+fn launch(dir: &tempfile::TempDir, cfg: &Path, args: &[&str]) -> Tmux {
     let bin = env!("CARGO_BIN_EXE_tickdesk");
+    let args: String = args.iter().map(|a| format!(" {a:?}")).collect();
     let script = format!(
-        "cd {dir:?} && {bin:?} --config {cfg:?}; echo \"EXIT=$?\" > exit.txt; stty -a > stty.txt; \
+        "cd {dir:?} && {bin:?}{args} --config {cfg:?}; echo \"EXIT=$?\" > exit.txt; stty -a > stty.txt; \
          echo done >> stty.txt; exec sleep 600",
         dir = dir.path().display().to_string(),
         cfg = cfg.display().to_string(),
@@ -158,7 +179,82 @@ fn start(dir: &tempfile::TempDir) -> Option<Tmux> {
         &script,
     ]);
     assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
-    Some(t)
+    t
+}
+
+/// The replay item of the status bar, `REPLAY 2026-12-06 21:47:36.949 1x`
+/// (` END` after it once the replay is over).
+#[derive(Debug)]
+struct ReplayBar {
+    /// The replay clock (event time) in ms since the epoch.
+    clock_ms: i64,
+    /// `1x`, `0.25x`, `max`, `PAUSED`.
+    pace: String,
+    ended: bool,
+}
+
+fn replay_bar(screen: &str) -> Option<ReplayBar> {
+    let rest = screen.lines().find_map(|l| l.split_once("REPLAY ").map(|(_, r)| r))?;
+    let mut words = rest.split_whitespace();
+    let (date, time, pace) = (words.next()?, words.next()?, words.next()?);
+    let ended = words.next() == Some("END");
+    let mut ymd = date.splitn(3, '-');
+    let (y, m, d) = (ymd.next()?.parse().ok()?, ymd.next()?.parse().ok()?, ymd.next()?.parse().ok()?);
+    let (hms, ms) = time.split_once('.')?;
+    let mut hms = hms.splitn(3, ':').map(str::parse::<i64>);
+    let (h, min, sec) = (hms.next()?.ok()?, hms.next()?.ok()?, hms.next()?.ok()?);
+    let secs = ((days_from_civil(y, m, d) * 24 + h) * 60 + min) * 60 + sec;
+    Some(ReplayBar { clock_ms: secs * 1000 + ms.parse::<i64>().ok()?, pace: pace.to_string(), ended })
+}
+
+/// Polls until the status bar's replay item satisfies `cond`.
+fn wait_replay(t: &Tmux, what: &str, cond: impl Fn(&ReplayBar) -> bool) -> ReplayBar {
+    let s = t.wait_for(what, |s| replay_bar(s).is_some_and(|b| cond(&b)));
+    replay_bar(&s).unwrap()
+}
+
+/// Polls until the replay clock has shown the same time for a whole second
+/// (a running replay of the synthetic market moves it every frame).
+fn wait_clock_still(t: &Tmux) -> i64 {
+    let mut seen: Option<(i64, Instant)> = None;
+    let s = t.wait_for("the replay clock to stand still", |s| {
+        let Some(b) = replay_bar(s) else { return false };
+        match seen {
+            Some((c, since)) if c == b.clock_ms => since.elapsed() >= Duration::from_secs(1),
+            _ => {
+                seen = Some((b.clock_ms, Instant::now()));
+                false
+            }
+        }
+    });
+    replay_bar(&s).unwrap().clock_ms
+}
+
+/// Polls until the clock is at `at_least` or beyond and has moved at most a
+/// second over the last 400 ms or more: a jump's fast-forward shows on the
+/// screen on its way, and this waits for where it lands.
+fn wait_jump_landed(t: &Tmux, at_least: i64) -> ReplayBar {
+    let mut recent: Vec<(i64, Instant)> = Vec::new();
+    let s = t.wait_for("the jump to land", |s| {
+        let Some(b) = replay_bar(s).filter(|b| b.clock_ms >= at_least) else {
+            recent.clear();
+            return false;
+        };
+        recent.push((b.clock_ms, Instant::now()));
+        recent.retain(|(_, w)| w.elapsed() <= Duration::from_millis(600));
+        let (oldest, since) = recent[0];
+        since.elapsed() >= Duration::from_millis(400) && b.clock_ms - oldest <= 1000
+    });
+    replay_bar(&s).unwrap()
+}
+
+/// Replay-clock seconds per wall-clock second over `window` at `pace`.
+fn clock_rate(t: &Tmux, pace: &str, window: Duration) -> f64 {
+    let sample = || (wait_replay(t, pace, |b| b.pace == pace).clock_ms, Instant::now());
+    let (c0, w0) = sample();
+    t.wait_for("the end of the measuring window", |_| w0.elapsed() >= window);
+    let (c1, w1) = sample();
+    (c1 - c0) as f64 / 1000.0 / (w1 - w0).as_secs_f64()
 }
 
 /// The tty is back in canonical mode with echo and the alternate screen is off.
@@ -211,6 +307,83 @@ fn sigterm_ends_the_run_and_restores_the_terminal() {
     let pid = child_of(&shell).expect("the workstation process");
     let out = Command::new("kill").args(["-TERM", &pid]).output().unwrap();
     assert!(out.status.success(), "kill -TERM {pid}");
+    let exit = t.wait_for_file("exit.txt");
+    assert_eq!(exit.trim(), "EXIT=0");
+    assert_restored(&t);
+}
+
+/// Long enough that a jump of a minute lands inside the session after the
+/// steps before it, on a slow machine too. The session is recorded at real
+/// time: a replay paces by the recorded receive stamps, and a run at
+/// `--speed max` packs minutes of market into well under a second of them.
+const SESSION_SECS: u64 = 90;
+
+#[test]
+fn replay_pause_faster_slower_and_jump_show_in_the_status_bar() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path());
+
+    // Record the synthetic market (no network) with the same configuration the replay uses.
+    let out = Command::new(env!("CARGO_BIN_EXE_tickdesk"))
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .args(["headless", "--venue", "synthetic", "--speed", "realtime", "--duration"])
+        .arg(format!("{SESSION_SECS}s"))
+        .args(["--record", "rec", "--status-interval", "0", "--summary", "live.json", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "recording failed: {}", String::from_utf8_lossy(&out.stderr));
+    let sessions: Vec<PathBuf> =
+        std::fs::read_dir(dir.path().join("rec")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(sessions.len(), 1, "one session directory: {sessions:?}");
+    let session = sessions[0].display().to_string();
+
+    let t = launch(&dir, &cfg, &["replay", &session, "--speed", "1"]);
+    let first = wait_replay(&t, "the replay clock at 1x", |b| b.pace == "1x");
+    assert!(t.screen().contains("Chart BTCUSDT"), "the workstation draws the replay:\n{}", t.screen());
+
+    // Pause: the pace reads PAUSED and the clock stops; again: it runs on from there.
+    t.keys(&["Space"]);
+    wait_replay(&t, "PAUSED", |b| b.pace == "PAUSED");
+    let paused = wait_clock_still(&t);
+    assert!(paused >= first.clock_ms, "the clock went back: {paused} < {}", first.clock_ms);
+    t.keys(&["Space"]);
+    wait_replay(&t, "the clock running again at 1x", |b| b.pace == "1x" && b.clock_ms > paused);
+
+    // Faster: one step up the ladder, and the clock runs at twice real time.
+    t.keys(&[">"]);
+    let fast = clock_rate(&t, "2x", Duration::from_secs(3));
+    assert!((1.5..=2.5).contains(&fast), "at 2x the clock ran {fast:.2} s per second");
+
+    // Slower: back to 1x, then down to a quarter of real time.
+    t.keys(&["<"]);
+    wait_replay(&t, "1x", |b| b.pace == "1x");
+    t.keys(&["<"]);
+    wait_replay(&t, "0.5x", |b| b.pace == "0.5x");
+    t.keys(&["<"]);
+    let slow = clock_rate(&t, "0.25x", Duration::from_secs(3));
+    assert!((0.1..=0.4).contains(&slow), "at 0.25x the clock ran {slow:.2} s per second");
+
+    // Jump: a minute of market ahead at once, the pace kept.
+    let before = wait_replay(&t, "0.25x", |b| b.pace == "0.25x");
+    let pressed = Instant::now();
+    t.keys(&["]"]);
+    let after = wait_jump_landed(&t, before.clock_ms + 30_000);
+    let ran_ms = 250 * i64::try_from(pressed.elapsed().as_millis()).unwrap() / 1000;
+    let jumped = after.clock_ms - before.clock_ms;
+    assert!((55_000..=60_000 + ran_ms + 3_000).contains(&jumped), "the jump went {jumped} ms ahead");
+    assert_eq!(after.pace, "0.25x", "a jump keeps the pace");
+    assert!(!after.ended, "the jump landed inside the session (recorded {SESSION_SECS} s)");
+    eprintln!(
+        "replay: clock {fast:.2} s/s at 2x, {slow:.2} s/s at 0.25x; jump of {jumped} ms from {:.1} s after the first screen",
+        (before.clock_ms - first.clock_ms) as f64 / 1000.0
+    );
+
+    t.keys(&["q"]);
     let exit = t.wait_for_file("exit.txt");
     assert_eq!(exit.trim(), "EXIT=0");
     assert_restored(&t);
