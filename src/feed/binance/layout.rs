@@ -10,12 +10,26 @@
 //! general decoder takes the frame and gives the answer or the error it
 //! always gave. Every layout is valid JSON by construction: each value is
 //! checked to the JSON grammar before it is used, and nothing follows the
-//! closing braces. The symbol is resolved only once the whole frame has
-//! matched, so a frame refused here leaves no trace.
+//! closing braces. Only symbols the decoder already knows are taken (a
+//! symbol's first frame goes to the general decoder, which registers it),
+//! so a frame refused here leaves no trace. Decimals are read in the same
+//! pass as the walk, eight digits at a time, with the rules of
+//! [`crate::domain::Price::parse_unsigned`].
 
 use super::json;
 use super::symbols::Symbols;
 use crate::domain::{BookTicker, MarketEvent, Price, Qty, Trade};
+
+/// Powers of ten up to 10^18.
+const POW10: [u64; 19] = {
+    let mut t = [1u64; 19];
+    let mut i = 1;
+    while i < 19 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
 
 /// The event in `frame`, if it is one of the layouts; `None` sends it to
 /// the general decoder.
@@ -44,27 +58,26 @@ pub(super) fn decode(frame: &[u8], symbols: &mut Symbols) -> Option<MarketEvent>
 #[inline]
 fn book_ticker(mut c: Cursor<'_>, symbols: &mut Symbols) -> Option<BookTicker> {
     c.lit(b"u\":")?;
-    let update_id = c.uint()?;
+    let update_id = json::int_u64(c.uint()?)?;
     c.lit(b",\"s\":\"")?;
-    let symbol = c.string()?;
+    let inst = symbols.known(c.string()?)?;
     c.lit(b"\",\"b\":\"")?;
-    let bid = c.string()?;
+    let bid = c.decimal(inst.price_scale)?;
     c.lit(b"\",\"B\":\"")?;
-    let bid_qty = c.string()?;
+    let bid_qty = c.decimal(inst.qty_scale)?;
     c.lit(b"\",\"a\":\"")?;
-    let ask = c.string()?;
+    let ask = c.decimal(inst.price_scale)?;
     c.lit(b"\",\"A\":\"")?;
-    let ask_qty = c.string()?;
+    let ask_qty = c.decimal(inst.qty_scale)?;
     c.lit(b"\"}}")?;
     c.end()?;
-    let inst = symbols.resolve(symbol)?;
     Some(BookTicker {
         instrument: inst.id,
-        update_id: json::int_u64(update_id)?,
-        bid: Price::parse_unsigned(bid, inst.price_scale).ok()?,
-        bid_qty: Qty::parse_unsigned(bid_qty, inst.qty_scale).ok()?,
-        ask: Price::parse_unsigned(ask, inst.price_scale).ok()?,
-        ask_qty: Qty::parse_unsigned(ask_qty, inst.qty_scale).ok()?,
+        update_id,
+        bid: Price(bid),
+        bid_qty: Qty(bid_qty),
+        ask: Price(ask),
+        ask_qty: Qty(ask_qty),
         event_time_ms: 0,
         transaction_time_ms: 0,
     })
@@ -74,29 +87,27 @@ fn book_ticker(mut c: Cursor<'_>, symbols: &mut Symbols) -> Option<BookTicker> {
 /// (`M` may be absent).
 #[inline]
 fn trade(mut c: Cursor<'_>, symbols: &mut Symbols) -> Option<Trade> {
-    let event_time = c.int()?;
+    let event_time_ms = json::int_i64(c.int()?)?;
     c.lit(b",\"s\":\"")?;
-    let symbol = c.string()?;
+    let inst = symbols.known(c.string()?)?;
     c.lit(b"\",\"t\":")?;
-    let id = c.uint()?;
+    let trade_id = json::int_u64(c.uint()?)?;
     c.lit(b",\"p\":\"")?;
-    let price = c.string()?;
+    let price = c.decimal(inst.price_scale)?;
     c.lit(b"\",\"q\":\"")?;
-    let qty = c.string()?;
+    let qty = c.decimal(inst.qty_scale)?;
     c.lit(b"\",\"T\":")?;
-    let time = c.int()?;
+    let time_ms = json::int_i64(c.int()?)?;
     c.lit(b",\"m\":")?;
     let buyer_is_maker = c.boolean()?;
     c.tail()?;
-    let inst = symbols.resolve(symbol)?;
-    let trade_id = json::int_u64(id)?;
     Some(Trade {
         instrument: inst.id,
         trade_id,
-        price: Price::parse_unsigned(price, inst.price_scale).ok()?,
-        qty: Qty::parse_unsigned(qty, inst.qty_scale).ok()?,
-        time_ms: json::int_i64(time)?,
-        event_time_ms: json::int_i64(event_time)?,
+        price: Price(price),
+        qty: Qty(qty),
+        time_ms,
+        event_time_ms,
         buyer_is_maker,
         aggregated: false,
         first_trade_id: trade_id,
@@ -108,36 +119,35 @@ fn trade(mut c: Cursor<'_>, symbols: &mut Symbols) -> Option<Trade> {
 /// (`M` may be absent).
 #[inline]
 fn agg_trade(mut c: Cursor<'_>, symbols: &mut Symbols) -> Option<Trade> {
-    let event_time = c.int()?;
+    let event_time_ms = json::int_i64(c.int()?)?;
     c.lit(b",\"s\":\"")?;
-    let symbol = c.string()?;
+    let inst = symbols.known(c.string()?)?;
     c.lit(b"\",\"a\":")?;
-    let id = c.uint()?;
+    let trade_id = json::int_u64(c.uint()?)?;
     c.lit(b",\"p\":\"")?;
-    let price = c.string()?;
+    let price = c.decimal(inst.price_scale)?;
     c.lit(b"\",\"q\":\"")?;
-    let qty = c.string()?;
+    let qty = c.decimal(inst.qty_scale)?;
     c.lit(b"\",\"f\":")?;
-    let first = c.uint()?;
+    let first_trade_id = json::int_u64(c.uint()?)?;
     c.lit(b",\"l\":")?;
-    let last = c.uint()?;
+    let last_trade_id = json::int_u64(c.uint()?)?;
     c.lit(b",\"T\":")?;
-    let time = c.int()?;
+    let time_ms = json::int_i64(c.int()?)?;
     c.lit(b",\"m\":")?;
     let buyer_is_maker = c.boolean()?;
     c.tail()?;
-    let inst = symbols.resolve(symbol)?;
     Some(Trade {
         instrument: inst.id,
-        trade_id: json::int_u64(id)?,
-        price: Price::parse_unsigned(price, inst.price_scale).ok()?,
-        qty: Qty::parse_unsigned(qty, inst.qty_scale).ok()?,
-        time_ms: json::int_i64(time)?,
-        event_time_ms: json::int_i64(event_time)?,
+        trade_id,
+        price: Price(price),
+        qty: Qty(qty),
+        time_ms,
+        event_time_ms,
         buyer_is_maker,
         aggregated: true,
-        first_trade_id: json::int_u64(first)?,
-        last_trade_id: json::int_u64(last)?,
+        first_trade_id,
+        last_trade_id,
     })
 }
 
@@ -179,6 +189,75 @@ impl<'a> Cursor<'a> {
         }
         self.p += n;
         Some(&rest[..n])
+    }
+
+    /// The body of a decimal string (`123`, `123.`, `123.4500`; the closing
+    /// quote not consumed) as a fixed-point mantissa at `scale`: digits past
+    /// the scale must be zeros, and the whole must fit 18 digits. Anything
+    /// else is `None` (the general decoder then gives the answer).
+    #[inline]
+    fn decimal(&mut self, scale: u8) -> Option<i64> {
+        let scale = u32::from(scale);
+        let (int, int_len) = self.digit_run()?;
+        if int_len == 0 || int_len + scale > 18 {
+            return None;
+        }
+        let mut value = int * POW10[scale as usize];
+        if self.peek() == Some(b'.') {
+            self.p += 1;
+            let (frac, frac_len) = self.digit_run()?;
+            if frac_len > scale {
+                let cut = POW10[(frac_len - scale) as usize];
+                if frac % cut != 0 {
+                    return None;
+                }
+                value += frac / cut;
+            } else {
+                value += frac * POW10[(scale - frac_len) as usize];
+            }
+        }
+        (self.peek() == Some(b'"')).then_some(value as i64)
+    }
+
+    /// A run of at most 18 ASCII digits here: its value and length. Eight
+    /// bytes are looked at a time: `c - '0'` of a digit is 0..=9, a byte
+    /// below '0' wraps to 0xd0 or more and one above '9' passes 0x7f once
+    /// 0x76 is added, so the lowest byte with a high bit set ends the run
+    /// (borrows and carries only travel up from such a byte).
+    #[inline]
+    fn digit_run(&mut self) -> Option<(u64, u32)> {
+        let (mut value, mut len) = (0u64, 0u32);
+        loop {
+            let Some(chunk) = self.b.get(self.p..self.p + 8) else {
+                while let Some(d) = self.peek().map(|c| c.wrapping_sub(b'0')).filter(|d| *d <= 9) {
+                    value = value * 10 + u64::from(d);
+                    len += 1;
+                    self.p += 1;
+                }
+                return (len <= 18).then_some((value, len));
+            };
+            let word =
+                u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
+            let d = word.wrapping_sub(0x3030_3030_3030_3030);
+            let stop = (d | d.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080;
+            let k = if stop == 0 { 8 } else { stop.trailing_zeros() / 8 };
+            if k > 0 {
+                // The k digits as the high end of an eight-digit number.
+                let d = d << (8 * (8 - k));
+                let d = (d.wrapping_mul(10) + (d >> 8)) & 0x00ff_00ff_00ff_00ff;
+                let d = (d.wrapping_mul(100) + (d >> 16)) & 0x0000_ffff_0000_ffff;
+                let d = (d.wrapping_mul(10_000) + (d >> 32)) & 0xffff_ffff;
+                value = value.checked_mul(POW10[k as usize])?.checked_add(d)?;
+                len += k;
+                self.p += k as usize;
+            }
+            if len > 18 {
+                return None;
+            }
+            if k < 8 {
+                return Some((value, len));
+            }
+        }
     }
 
     /// A JSON integer without sign: `0` or digits not starting with 0.
@@ -241,8 +320,11 @@ mod tests {
     const BOOK: &str = r#"{"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}}"#;
     const AGG: &str = r#"{"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":1723161255343,"s":"BTCUSDT","a":26129,"p":"0.01633102","q":"4.70443515","f":27781,"l":27781,"T":1498793709153,"m":true,"M":true}}"#;
 
+    /// The fast path with BTCUSDT known (as after its first frame).
     fn fast(frame: &str) -> Option<MarketEvent> {
-        decode(frame.as_bytes(), &mut Symbols::new(Instruments::auto(Venue::BinanceSpot)))
+        let mut s = Symbols::new(Instruments::auto(Venue::BinanceSpot));
+        s.resolve(b"BTCUSDT");
+        decode(frame.as_bytes(), &mut s)
     }
 
     fn general(frame: &str) -> Option<MarketEvent> {
@@ -293,6 +375,44 @@ mod tests {
         let bad = TRADE.replace("BTCUSDT", "NEWUSDT").replace("}}", "}}x");
         assert_eq!(decode(bad.as_bytes(), &mut s), None);
         assert_eq!(s.table().len(), 0);
+    }
+
+    #[test]
+    fn a_symbol_first_met_goes_to_the_general_decoder() {
+        let mut s = Symbols::new(Instruments::auto(Venue::BinanceSpot));
+        assert_eq!(decode(TRADE.as_bytes(), &mut s), None);
+        assert_eq!(s.table().len(), 0);
+    }
+
+    #[test]
+    fn decimals_follow_the_fixed_point_rules() {
+        let cases = [
+            ("61837.63000000", true),
+            ("61837.6300000001", false), // a digit past the scale that is not 0
+            ("61837", true),
+            ("61837.", true),
+            ("0.00000001", true),
+            ("123456789012345678", false), // 18 digits + scale 8: too long for i64 at this scale
+            (".5", false),
+            ("1e5", false),
+            ("-1", false),
+            ("1.2.3", false),
+            ("00012.5", true),
+        ];
+        for (text, fast_takes) in cases {
+            let f = TRADE.replace("61837.63000000", text);
+            let got = fast(&f);
+            assert_eq!(got.is_some(), fast_takes, "{text}");
+            if got.is_some() {
+                let mut d = BinanceDecoder::default();
+                let _ = d.decode_general(TRADE.as_bytes());
+                let want = match d.decode_general(f.as_bytes()) {
+                    Ok(Decoded::Market(m)) => Some(m),
+                    _ => None,
+                };
+                assert_eq!(got, want, "{text}");
+            }
+        }
     }
 
     #[test]

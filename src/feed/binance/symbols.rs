@@ -119,6 +119,23 @@ impl Symbols {
         Some(r)
     }
 
+    /// Looks up a symbol the decoder has met before, never registering one
+    /// (the fast path leaves a symbol's first frame to the general decoder).
+    #[inline]
+    pub fn known(&mut self, symbol: &[u8]) -> Option<Resolved> {
+        let key = ShortSymbol::new(symbol)?;
+        if let Some((cached, r)) = &self.recent[key.slot()] {
+            if *cached == key {
+                return Some(*r);
+            }
+        }
+        let id = *self.index.get(symbol)?;
+        let i = self.table.try_get(id)?;
+        let r = Resolved { id, price_scale: i.price_scale, qty_scale: i.qty_scale };
+        self.recent[key.slot()] = Some((key, r));
+        Some(r)
+    }
+
     fn lookup(&mut self, symbol: &[u8]) -> Option<Resolved> {
         let id = match self.index.get(symbol) {
             Some(&id) => id,
