@@ -50,6 +50,10 @@ pub struct RecordingReport {
     pub segments: u32,
     /// Bytes on disk.
     pub bytes: u64,
+    /// Milliseconds the end of the run waited for the writer to drain its
+    /// queue and sync (work a lagging writer still had): a run's cost of
+    /// recording counts it.
+    pub drain_ms: u64,
     pub error: Option<String>,
 }
 
@@ -92,6 +96,7 @@ impl SessionRecorder {
     /// Waits for the writer to drain and sync. Buffers still held after
     /// this lose what they push (counted as dropped).
     pub fn finish(self) -> RecordingReport {
+        let started = std::time::Instant::now();
         let stats = Arc::clone(self.recorder.stats());
         let dir = self.dir.display().to_string();
         stats.closing.store(true, Ordering::Relaxed);
@@ -112,6 +117,7 @@ impl SessionRecorder {
             }
             Err(e) => report.error = Some(e.to_string()),
         }
+        report.drain_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         report
     }
 }
