@@ -30,6 +30,18 @@ fn main() -> ExitCode {
             Err(e) => fail(&e),
         };
     };
+    let command = match command {
+        // A replay in the workstation sets up logging as the workstation does
+        // (file and log pane); stderr logging would get there first and
+        // write over the screen.
+        Command::Replay(args) if !args.headless => {
+            return match cmd::tui::replay(&cfg, &args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e),
+            };
+        }
+        c => c,
+    };
     let _logs = match tickdesk::telemetry::logging::init(std::path::Path::new(&cfg.log.dir), &cfg.log.level, true) {
         Ok(g) => Some(g),
         Err(e) => {
@@ -39,7 +51,7 @@ fn main() -> ExitCode {
     };
     match command {
         Command::Headless(args) => headless(&cfg, &args),
-        Command::Replay(args) if args.headless => {
+        Command::Replay(args) => {
             let summary = cmd::replay::run(&cfg, &args);
             finish_summary(summary, args.summary.as_deref())
         }
@@ -60,10 +72,6 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
-        Command::Replay(args) => match cmd::tui::replay(&cfg, &args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => fail(&e),
-        },
         Command::SimExchange(args) => match cmd::sim_exchange::run(&cfg, &args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e),

@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 /// The speeds `faster` and `slower` step through; `f64::INFINITY` is `max`.
 const LADDER: [f64; 10] = [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, f64::INFINITY];
 
-/// How far one `jump ahead` goes, in event time.
+/// How far one `jump ahead` goes, in recorded receive time (the frames'
+/// receive stamps, which pacing follows too; see docs/recording.md).
 pub const JUMP_MS: u64 = 60_000;
 
 #[derive(Debug, Default)]
@@ -20,7 +21,7 @@ pub struct ReplayControl {
     speed: AtomicU64,
     /// Bumped on every change, so the pacer re-anchors its clock.
     generation: AtomicU64,
-    /// Event time to skip, unpaced, not yet taken by the pacer.
+    /// Recorded receive time to skip, unpaced, not yet taken by the pacer.
     jump_ms: AtomicU64,
     ended: AtomicBool,
 }
@@ -81,14 +82,16 @@ impl ReplayControl {
         self.generation.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Skip `JUMP_MS` of event time ahead, unpaced (every event is still applied).
+    /// Skip `JUMP_MS` ahead by the frames' recorded receive stamps, unpaced
+    /// (every record is still applied). Taken at once, paused or not: a
+    /// paused replay stays paused at the new point.
     pub fn jump(&self) {
         self.jump_ms.fetch_add(JUMP_MS, Ordering::Relaxed);
         self.generation.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The jump asked since the last call; a plain load when none was
-    /// (the pacer asks before every frame).
+    /// (the pacer asks before every frame and while it waits).
     pub fn take_jump_ms(&self) -> u64 {
         if self.jump_ms.load(Ordering::Relaxed) == 0 {
             return 0;
@@ -100,15 +103,16 @@ impl ReplayControl {
         self.generation.load(Ordering::Relaxed)
     }
 
+    /// The replay is over and its last screen published.
     pub fn set_ended(&self) {
-        self.ended.store(true, Ordering::Relaxed);
+        self.ended.store(true, Ordering::Release);
     }
 
     pub fn status(&self) -> ReplayStatus {
         ReplayStatus {
             speed_pct: self.speed().map(|x| (x * 100.0).round().clamp(1.0, 1e9) as u32),
             paused: self.paused(),
-            ended: self.ended.load(Ordering::Relaxed),
+            ended: self.ended.load(Ordering::Acquire),
         }
     }
 }

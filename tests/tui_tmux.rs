@@ -147,17 +147,18 @@ fn start(dir: &tempfile::TempDir) -> Option<Tmux> {
         return None;
     }
     let cfg = write_config(dir.path());
-    Some(launch(dir, &cfg, &[]))
+    Some(launch(dir, &cfg, &[], None))
 }
 
-/// Runs `tickdesk ARGS --config CFG` in `dir` in a fresh tmux server; the
-/// pane's shell then writes the exit status to `exit.txt` and the tty's
-/// modes to `stty.txt`.
-fn launch(dir: &tempfile::TempDir, cfg: &Path, args: &[&str]) -> Tmux {
+/// Runs `tickdesk ARGS --config CFG` in `dir` in a fresh tmux server (its
+/// stderr into the file `stderr` when given); the pane's shell then writes
+/// the exit status to `exit.txt` and the tty's modes to `stty.txt`.
+fn launch(dir: &tempfile::TempDir, cfg: &Path, args: &[&str], stderr: Option<&str>) -> Tmux {
     let bin = env!("CARGO_BIN_EXE_tickdesk");
     let args: String = args.iter().map(|a| format!(" {a:?}")).collect();
+    let redirect = stderr.map(|f| format!(" 2> {f:?}")).unwrap_or_default();
     let script = format!(
-        "cd {dir:?} && {bin:?}{args} --config {cfg:?}; echo \"EXIT=$?\" > exit.txt; stty -a > stty.txt; \
+        "cd {dir:?} && {bin:?}{args} --config {cfg:?}{redirect}; echo \"EXIT=$?\" > exit.txt; stty -a > stty.txt; \
          echo done >> stty.txt; exec sleep 600",
         dir = dir.path().display().to_string(),
         cfg = cfg.display().to_string(),
@@ -318,6 +319,40 @@ fn sigterm_ends_the_run_and_restores_the_terminal() {
 /// `--speed max` packs minutes of market into well under a second of them.
 const SESSION_SECS: u64 = 90;
 
+/// `q` ends the workstation with exit status 0 and the terminal restored;
+/// the exit and tty files are then removed for the next run in `dir`.
+fn quit_and_check(t: &Tmux) {
+    t.keys(&["q"]);
+    let exit = t.wait_for_file("exit.txt");
+    assert_eq!(exit.trim(), "EXIT=0");
+    assert_restored(t);
+    for f in ["exit.txt", "stty.txt"] {
+        std::fs::remove_file(t.dir.join(f)).unwrap();
+    }
+}
+
+/// Everything the log files under `dir/logs` hold.
+fn log_files(dir: &Path) -> String {
+    let mut text = String::new();
+    for e in std::fs::read_dir(dir.join("logs")).unwrap() {
+        text += &std::fs::read_to_string(e.unwrap().path()).unwrap();
+    }
+    text
+}
+
+/// The exchange time of the session's last trade (ms), from `tickdesk export`.
+fn last_trade_ms(dir: &Path, session: &str, cfg: &Path) -> i64 {
+    let out = Command::new(env!("CARGO_BIN_EXE_tickdesk"))
+        .current_dir(dir)
+        .args(["export", session, "--what", "trades", "--format", "csv", "--out", "trades.csv", "--config"])
+        .arg(cfg)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "export failed: {}", String::from_utf8_lossy(&out.stderr));
+    let csv = std::fs::read_to_string(dir.join("trades.csv")).unwrap();
+    csv.lines().skip(1).filter_map(|l| l.split(',').next()?.parse().ok()).max().expect("trades in the session")
+}
+
 #[test]
 fn replay_pause_faster_slower_and_jump_show_in_the_status_bar() {
     if !tmux_or_skip() {
@@ -341,8 +376,9 @@ fn replay_pause_faster_slower_and_jump_show_in_the_status_bar() {
         std::fs::read_dir(dir.path().join("rec")).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(sessions.len(), 1, "one session directory: {sessions:?}");
     let session = sessions[0].display().to_string();
+    let last_trade = last_trade_ms(dir.path(), &session, &cfg);
 
-    let t = launch(&dir, &cfg, &["replay", &session, "--speed", "1"]);
+    let t = launch(&dir, &cfg, &["replay", &session, "--speed", "1"], Some("replay1.err"));
     let first = wait_replay(&t, "the replay clock at 1x", |b| b.pace == "1x");
     assert!(t.screen().contains("Chart BTCUSDT"), "the workstation draws the replay:\n{}", t.screen());
 
@@ -383,8 +419,55 @@ fn replay_pause_faster_slower_and_jump_show_in_the_status_bar() {
         (before.clock_ms - first.clock_ms) as f64 / 1000.0
     );
 
-    t.keys(&["q"]);
-    let exit = t.wait_for_file("exit.txt");
-    assert_eq!(exit.trim(), "EXIT=0");
-    assert_restored(&t);
+    // Up the ladder to max: the replay plays to its end, and the workstation
+    // stays open on the final screen (the session's last trade on the
+    // clock), END in the status bar, until q.
+    for _ in 0..9 {
+        t.keys(&[">"]);
+    }
+    let end = wait_replay(&t, "the end of the replay", |b| b.ended);
+    assert_eq!(end.pace, "max");
+    assert!(
+        (last_trade..=last_trade + 1_000).contains(&end.clock_ms),
+        "the final screen shows the clock at {} ms, the last trade is at {last_trade} ms",
+        end.clock_ms
+    );
+    let ended_at = Instant::now();
+    let s = t.wait_for("a second after the end", |_| ended_at.elapsed() >= Duration::from_secs(1));
+    let still = replay_bar(&s).expect("the status bar a second after the end");
+    assert!(still.ended && still.clock_ms == end.clock_ms, "{still:?} after {end:?}");
+    assert!(s.contains("Chart BTCUSDT") && s.contains("Positions") && s.contains("P&L"), "final screen:\n{s}");
+    assert!(!t.dir.join("exit.txt").exists(), "the workstation closed by itself at the end of the replay");
+    quit_and_check(&t);
+    let err = std::fs::read_to_string(dir.path().join("replay1.err")).unwrap();
+    assert!(err.is_empty(), "the workstation wrote to stderr: {err}");
+    assert!(log_files(dir.path()).contains("first frame on screen"), "the workstation logs to its file");
+    drop(t);
+
+    // Replayed under another configuration: the note goes to the log pane
+    // and the log file, never to the terminal. A jump while paused lands a
+    // minute ahead and stays paused.
+    let other = dir.path().join("other.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap() + "\n[ui]\nflatten-on-kill = true\n";
+    std::fs::write(&other, text).unwrap();
+    let t = launch(&dir, &other, &["replay", &session, "--speed", "1"], Some("replay2.err"));
+    wait_replay(&t, "the second replay at 1x", |b| b.pace == "1x");
+    t.wait_for("the configuration note in the log pane", |s| {
+        s.lines().any(|l| l.contains("WARN") && l.contains("recorded with another"))
+    });
+    t.keys(&["Space"]);
+    wait_replay(&t, "PAUSED", |b| b.pace == "PAUSED");
+    let paused = wait_clock_still(&t);
+    t.keys(&["]"]);
+    let landed = wait_jump_landed(&t, paused + 30_000);
+    let jumped = landed.clock_ms - paused;
+    assert!((55_000..=61_000).contains(&jumped), "a jump while paused went {jumped} ms ahead");
+    assert_eq!(landed.pace, "PAUSED", "a jump keeps the replay paused");
+    assert!(!landed.ended, "the jump landed inside the session");
+    assert_eq!(wait_clock_still(&t), landed.clock_ms, "the clock stays where the jump landed");
+    eprintln!("replay: a jump while paused went {jumped} ms ahead");
+    quit_and_check(&t);
+    let err = std::fs::read_to_string(dir.path().join("replay2.err")).unwrap();
+    assert!(err.is_empty(), "the workstation wrote to stderr: {err}");
+    assert!(log_files(dir.path()).contains("recorded with another configuration"), "the note is in the log file");
 }

@@ -141,7 +141,8 @@ pub fn play(
     let h = player.header();
     let config_matches = super::recording::config_hash_of(cfg) == h.config_hash;
     if !config_matches {
-        tracing::warn!("{origin}: recorded with another configuration; decisions may differ");
+        // What matters first: the log pane shows only the start of a line.
+        tracing::warn!("recorded with another configuration; decisions may differ ({origin})");
         if front.is_none() {
             eprintln!("note: {origin} was recorded with another configuration; decisions may differ");
         }
@@ -183,7 +184,14 @@ pub fn play(
                 stopped_at_to = true;
                 return Gate::Stop;
             }
-            pacer.wait(stamp, &control, &stop, engine, screen.as_mut(), commands.as_mut());
+            pacer.wait(stamp, &control, &stop, || {
+                if let Some(rx) = commands.as_mut() {
+                    pacer::take_commands(rx, engine);
+                }
+                if let Some(s) = screen.as_mut() {
+                    s.publish_if_due(engine);
+                }
+            });
             Gate::Go
         };
         match player.step(&mut engine, &mut gate) {
@@ -212,7 +220,6 @@ pub fn play(
         }
     }
     let interrupted = stop.load(Ordering::Relaxed);
-    control.set_ended();
     if let Err(e) = player.finish(&mut engine) {
         error.get_or_insert(format!("{origin}: {e}"));
     }
@@ -222,8 +229,16 @@ pub fn play(
     report.verify = player.verifier().map(verify::Verifier::report);
     report.stopped_at_to = stopped_at_to;
     if let Some(s) = screen.as_mut() {
+        // The workstation stays open on this last, complete screen (END in
+        // the status bar) until the trader quits, so an error goes to the
+        // log pane as well as to the exit status.
+        if let Some(e) = &error {
+            tracing::error!("{e}");
+        }
         s.publish(&engine);
     }
+    // Only now: the workstation reads END and the final screen together.
+    control.set_ended();
     let outcome = SourceOutcome {
         frames: report.read.frames,
         decode: player.decoder().stats().clone(),

@@ -215,8 +215,8 @@ fn ui_loop(
                 dirty |= app.state.replay != status;
                 app.state.replay = status;
             }
-            if screens.has_changed().unwrap_or(false) {
-                app.screen = screens.borrow_and_update().clone();
+            if let Some(screen) = take_screen(screens) {
+                app.screen = screen;
                 dirty = true;
             }
             logs.drain();
@@ -253,7 +253,7 @@ fn ui_loop(
             }
             next_frame = now + frame_every;
         }
-        if app.quit || stop.load(Ordering::Relaxed) || run_thread.is_finished() {
+        if ui_over(app.quit, stop.load(Ordering::Relaxed), run_thread.is_finished(), app.replay.as_deref()) {
             return Ok(());
         }
         let wait = next_frame.saturating_duration_since(Instant::now());
@@ -275,6 +275,21 @@ fn ui_loop(
             }
         }
     }
+}
+
+/// The screen published since the last look, if any. The last one counts
+/// even once the run is over and its sender gone: `has_changed` would then
+/// only say the channel is closed and never hand it over.
+fn take_screen(screens: &mut watch::Receiver<Arc<ScreenData>>) -> Option<Arc<ScreenData>> {
+    let latest = screens.borrow_and_update();
+    latest.has_changed().then(|| latest.clone())
+}
+
+/// Whether the UI loop is over: the trader quit, a signal came, or the run
+/// ended by itself. A replay that played to its end is not over: its final
+/// screen stays, with END in the status bar, until the trader quits.
+fn ui_over(quit: bool, stopped: bool, run_finished: bool, replay: Option<&crate::replay::ReplayControl>) -> bool {
+    quit || stopped || (run_finished && !replay.is_some_and(|c| c.status().ended))
 }
 
 /// Reads terminal input on its own thread. A hung-up terminal can make
@@ -320,4 +335,47 @@ async fn stop_on_signals(stop: Arc<AtomicBool>) {
         let _ = tokio::signal::ctrl_c().await;
     }
     stop.store(true, Ordering::Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::ReplayControl;
+
+    #[test]
+    fn a_replay_at_its_end_keeps_the_workstation_open_until_quit() {
+        let c = ReplayControl::default();
+        // Running: only a quit or a signal ends the loop.
+        assert!(!ui_over(false, false, false, Some(&c)));
+        assert!(ui_over(true, false, false, Some(&c)));
+        assert!(ui_over(false, true, false, Some(&c)));
+        // The session thread gave up before playing (bad arguments, unreadable
+        // session): the loop ends so the error shows.
+        assert!(ui_over(false, false, true, Some(&c)));
+        // Played to its end: the final screen stays until q, Ctrl-C or a signal.
+        c.set_ended();
+        assert!(!ui_over(false, false, true, Some(&c)));
+        assert!(ui_over(true, false, true, Some(&c)));
+        assert!(ui_over(false, true, true, Some(&c)));
+        // A live run (no replay control) that ends closes the workstation as before.
+        assert!(ui_over(false, false, true, None));
+        assert!(!ui_over(false, false, false, None));
+    }
+
+    #[test]
+    fn the_last_screen_is_taken_after_the_run_has_gone() {
+        let (tx, mut rx) = watch::channel(Arc::new(ScreenData::default()));
+        assert!(take_screen(&mut rx).is_none(), "nothing new yet");
+        let first = Arc::new(ScreenData::default());
+        tx.send_replace(first.clone());
+        assert!(take_screen(&mut rx).is_some_and(|s| Arc::ptr_eq(&s, &first)));
+        assert!(take_screen(&mut rx).is_none(), "taken once");
+        // The replay publishes its final screen and returns, dropping the sender.
+        let last = Arc::new(ScreenData::default());
+        tx.send_replace(last.clone());
+        drop(tx);
+        assert!(rx.has_changed().is_err(), "has_changed alone reports only the closed channel");
+        assert!(take_screen(&mut rx).is_some_and(|s| Arc::ptr_eq(&s, &last)), "the final screen still shows");
+        assert!(take_screen(&mut rx).is_none());
+    }
 }
