@@ -98,6 +98,9 @@ pub struct Engine {
     /// Events are decoded on this thread and handed over at once (replay):
     /// there is no queue to measure, and the decode stamp is the start.
     inline_source: bool,
+    /// Whether the event in hand is stamped: always, except an inline
+    /// event the source left unstamped (a max-speed replay stamps a sample).
+    stamping: bool,
 }
 
 impl Engine {
@@ -132,6 +135,7 @@ impl Engine {
             feeds: Vec::new(),
             journal: Journal::default(),
             inline_source: false,
+            stamping: true,
         }
     }
 
@@ -183,8 +187,17 @@ impl Engine {
         self.captured_orders.drain(..)
     }
 
+    /// A latency stamp, or 0 when the event in hand is not stamped.
+    #[inline]
+    fn stamp(&self) -> u64 {
+        if self.stamping { (self.mono)() } else { 0 }
+    }
+
     /// One step. Never panics on any event.
     pub fn process(&mut self, ev: &Event) {
+        // A source on this thread may leave events unstamped (decode stamp 0).
+        self.stamping =
+            !self.inline_source || ev.stamp.decoded_mono_ns != 0 || !matches!(ev.kind, EventKind::Market(_));
         if ev.seq != 0 {
             if ev.seq > self.last_seq + 1 && self.last_seq != 0 {
                 self.counters.seq_gaps += ev.seq - self.last_seq - 1;
@@ -193,15 +206,15 @@ impl Engine {
         }
         if ev.stamp.recv_mono_ns != 0 {
             // Commands and feed figures carry no receive stamp: nothing was decoded.
-            self.latency.record_span(Stage::Decode, ev.stamp.recv_mono_ns, ev.stamp.decoded_mono_ns);
+            self.latency.record_span_if(self.stamping, Stage::Decode, ev.stamp.recv_mono_ns, ev.stamp.decoded_mono_ns);
         }
         match &ev.kind {
             EventKind::Market(m) => {
                 let t_in = if self.inline_source {
                     ev.stamp.decoded_mono_ns
                 } else {
-                    let t = (self.mono)();
-                    self.latency.record_span(Stage::Queue, ev.stamp.decoded_mono_ns, t);
+                    let t = self.stamp();
+                    self.latency.record_span_if(self.stamping, Stage::Queue, ev.stamp.decoded_mono_ns, t);
                     t
                 };
                 self.on_market(m, ev, t_in);
@@ -209,13 +222,13 @@ impl Engine {
             EventKind::Command { time_ms, command } => {
                 self.counters.commands += 1;
                 self.clock.observe(*time_ms);
-                self.advance_router_time((self.mono)());
+                self.advance_router_time(self.stamp());
                 self.on_command(command, ev);
             }
             EventKind::Timer { time_ms } => {
                 self.counters.timers += 1;
                 self.clock.observe(*time_ms);
-                self.advance_router_time((self.mono)());
+                self.advance_router_time(self.stamp());
             }
             EventKind::MarketStatus { instrument, stale } => {
                 self.counters.status_changes += 1;
@@ -314,8 +327,8 @@ impl Engine {
         self.closed.clear();
         let inst = self.instruments.get(id);
         self.aggregator.on_trade(t, inst, &mut self.closed);
-        let t1 = (self.mono)();
-        self.latency.record_span(Stage::Aggregate, t0, t1);
+        let t1 = self.stamp();
+        self.latency.record_span_if(self.stamping, Stage::Aggregate, t0, t1);
         self.counters.candles_closed += self.closed.len() as u64;
         if self.capture_candles {
             self.captured.extend_from_slice(&self.closed);
@@ -326,7 +339,7 @@ impl Engine {
 
         // Resting paper orders fill against the print.
         let now = self.clock.now_ms();
-        let r0 = (self.mono)();
+        let r0 = self.stamp();
         self.router.on_trade(t, &self.instruments, now, &mut self.reports);
         self.apply_reports(Some(r0));
 
@@ -339,8 +352,8 @@ impl Engine {
             s.on_trade(t, ctx);
         });
         self.closed = closed;
-        let t2 = (self.mono)();
-        self.latency.record_span(Stage::Signal, t1, t2);
+        let t2 = self.stamp();
+        self.latency.record_span_if(self.stamping, Stage::Signal, t1, t2);
         self.route_intents(ev, t2);
     }
 
@@ -352,8 +365,8 @@ impl Engine {
         self.router.on_book(b, &self.instruments, now, &mut self.reports);
         self.apply_reports(Some(t_in));
         self.run_strategies(now, |s, ctx| s.on_book(b, ctx));
-        let t2 = (self.mono)();
-        self.latency.record_span(Stage::Signal, t_in, t2);
+        let t2 = self.stamp();
+        self.latency.record_span_if(self.stamping, Stage::Signal, t_in, t2);
         self.route_intents(ev, t2);
     }
 
@@ -382,7 +395,7 @@ impl Engine {
             Command::Submit(intent) => {
                 self.intents.clear();
                 self.intents.push(*intent);
-                let t = (self.mono)();
+                let t = self.stamp();
                 self.route_intents(ev, t);
             }
             Command::Cancel(id) => {
@@ -491,14 +504,14 @@ impl Engine {
                 now_ms: now,
             };
             let verdict = self.risk.check(intent, &ctx);
-            let t_risk = (self.mono)();
-            self.latency.record_span(Stage::Risk, t_prev, t_risk);
+            let t_risk = self.stamp();
+            self.latency.record_span_if(self.stamping, Stage::Risk, t_prev, t_risk);
             match verdict {
                 Ok(()) => {
                     self.submit_order(*intent, now);
-                    let t_routed = (self.mono)();
-                    self.latency.record_span(Stage::Route, t_risk, t_routed);
-                    self.latency.record_span(Stage::TickToOrder, ev.stamp.recv_mono_ns, t_routed);
+                    let t_routed = self.stamp();
+                    self.latency.record_span_if(self.stamping, Stage::Route, t_risk, t_routed);
+                    self.latency.record_span_if(self.stamping, Stage::TickToOrder, ev.stamp.recv_mono_ns, t_routed);
                     t_prev = t_routed;
                 }
                 Err(rejection) => {
@@ -540,7 +553,7 @@ impl Engine {
         }
         self.counters.orders_submitted += 1;
         if !self.reports.is_empty() {
-            let r0 = (self.mono)();
+            let r0 = self.stamp();
             self.apply_reports(Some(r0));
         }
     }
@@ -565,7 +578,7 @@ impl Engine {
             self.clock.observe(t);
         }
         self.router.on_venue(u, &mut self.reports);
-        let r0 = (self.mono)();
+        let r0 = self.stamp();
         self.apply_reports(Some(r0));
         let id = u.order_id();
         if self.orders.get(id).is_some_and(|o| o.state.is_terminal()) {
@@ -599,8 +612,8 @@ impl Engine {
         self.reports = reports;
         if filled {
             if let Some(start) = fill_start {
-                let end = (self.mono)();
-                self.latency.record_span(Stage::Fill, start, end);
+                let end = self.stamp();
+                self.latency.record_span_if(self.stamping, Stage::Fill, start, end);
             }
             self.check_pnl();
         }

@@ -292,7 +292,9 @@ impl FrameDecoder {
                     }
                 }
                 self.announce(recv_mono_ns, recv_wall_ns, sink);
-                let stamp = Stamp { recv_mono_ns, recv_wall_ns, decoded_mono_ns: mono_ns() };
+                // An unstamped frame (a replay's sample left it out) stays unstamped.
+                let decoded_mono_ns = if recv_mono_ns == 0 { 0 } else { mono_ns() };
+                let stamp = Stamp { recv_mono_ns, recv_wall_ns, decoded_mono_ns };
                 sink.push(stamp, EventKind::Market(m));
             }
             Ok(Decoded::ExchangeInfo(_)) => {

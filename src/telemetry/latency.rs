@@ -155,6 +155,15 @@ impl LatencyHistograms {
         }
     }
 
+    /// [`LatencyHistograms::record_span`] when `stamped` (the event in hand
+    /// carries stamps).
+    #[inline]
+    pub fn record_span_if(&mut self, stamped: bool, stage: Stage, start_ns: u64, end_ns: u64) {
+        if stamped {
+            self.record_span(stage, start_ns, end_ns);
+        }
+    }
+
     pub fn stats(&self, stage: Stage) -> LatencyStats {
         let h = &self.hist[stage.index()];
         if h.is_empty() {
