@@ -21,8 +21,13 @@ use std::time::{Duration, Instant};
 pub struct RecordRun {
     pub plain_events_per_sec: f64,
     pub recorded_events_per_sec: f64,
-    /// 1 − recorded / plain, in percent.
+    /// 1 − recorded / plain, in percent (the recorded run charged the wait
+    /// for its writer at the end).
     pub cost_pct: f64,
+    /// The wait for the writer after the engine was done, s.
+    pub drain_secs: f64,
+    /// CPU time of the writer thread per frame (checksums, zstd, writes), ns.
+    pub writer_cpu_ns_per_frame: f64,
     pub frames: u64,
     pub session_bytes: u64,
     pub json_lines_bytes: u64,
@@ -76,10 +81,13 @@ pub fn run(args: &BenchArgs) -> Result<RecordBenchReport, RunError> {
         let secs = recorded["elapsed_secs"].as_f64().unwrap_or(0.0);
         let drain = recorded["recording"]["drain_ms"].as_f64().unwrap_or(0.0) / 1000.0;
         let re = recorded["events_per_sec"].as_f64().unwrap_or(0.0) * secs / (secs + drain).max(f64::MIN_POSITIVE);
+        let writer_ms = recorded["recording"]["writer_cpu_ms"].as_f64().unwrap_or(0.0);
         runs.push(RecordRun {
             plain_events_per_sec: pe,
             recorded_events_per_sec: re,
             cost_pct: if pe > 0.0 { (1.0 - re / pe) * 100.0 } else { 0.0 },
+            drain_secs: drain,
+            writer_cpu_ns_per_frame: writer_ms * 1e6 / (frames.max(1) as f64),
             frames,
             session_bytes,
             json_lines_bytes,
@@ -110,10 +118,12 @@ pub fn print_table(r: &RecordBenchReport) {
     println!("record bench: {} of synthetic market x {} runs", r.market, r.runs.len());
     for (i, x) in r.runs.iter().enumerate() {
         println!(
-            "  run {i}: headless {:.0} -> {:.0} events/s recorded ({:+.1} %), session {:.1} % of JSON lines ({} frames), replay {:.0} events/s, RSS {:?} KiB",
+            "  run {i}: headless {:.0} -> {:.0} events/s recorded ({:+.1} %; writer {:.0} ns CPU per frame, {:.2} s drain), session {:.1} % of JSON lines ({} frames), replay {:.0} events/s, RSS {:?} KiB",
             x.plain_events_per_sec,
             x.recorded_events_per_sec,
             -x.cost_pct,
+            x.writer_cpu_ns_per_frame,
+            x.drain_secs,
             x.size_pct,
             x.frames,
             x.replay_events_per_sec,

@@ -57,6 +57,9 @@ pub struct RecorderStats {
     /// Set by the session's end: the writer stops once its queue is empty,
     /// even if a stray producer still holds a buffer.
     pub closing: std::sync::atomic::AtomicBool,
+    /// CPU time the writer thread used (checksums, compression, writes),
+    /// set when it ends; 0 where the OS does not say.
+    pub writer_cpu_ns: AtomicU64,
 }
 
 impl RecorderStats {
@@ -249,7 +252,9 @@ fn run(
         mark_gap(&mut writers[s], &stats.dropped[s], &mut gapped[s], last_stamp[s], stats)?;
     }
     let [feed, engine] = writers;
-    Ok([feed.finish()?, engine.finish()?])
+    let totals = [feed.finish()?, engine.finish()?];
+    stats.writer_cpu_ns.store(thread_cpu_ns(), Ordering::Relaxed);
+    Ok(totals)
 }
 
 /// Niceness of the writer thread: compression is the one job here that can
@@ -269,6 +274,18 @@ fn yield_to_hot_threads() {
 
 #[cfg(not(target_os = "linux"))]
 fn yield_to_hot_threads() {}
+
+/// CPU time of the calling thread.
+#[cfg(target_os = "linux")]
+fn thread_cpu_ns() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    u64::try_from(t.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::try_from(t.tv_nsec).unwrap_or(0)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn thread_cpu_ns() -> u64 {
+    0
+}
 
 /// Writes a gap marker when records of this stream were dropped since the last one.
 fn mark_gap(

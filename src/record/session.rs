@@ -54,6 +54,8 @@ pub struct RecordingReport {
     /// queue and sync (work a lagging writer still had): a run's cost of
     /// recording counts it.
     pub drain_ms: u64,
+    /// CPU time of the writer thread (checksums, compression, writes), ms.
+    pub writer_cpu_ms: u64,
     pub error: Option<String>,
 }
 
@@ -118,6 +120,7 @@ impl SessionRecorder {
             Err(e) => report.error = Some(e.to_string()),
         }
         report.drain_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        report.writer_cpu_ms = stats.writer_cpu_ns.load(Ordering::Relaxed) / 1_000_000;
         report
     }
 }
