@@ -28,6 +28,9 @@ pub struct IngestReport {
     pub receive_to_decoded_ns: LatencyStats,
     /// Decoded → taken up by the engine (channel hand-over).
     pub decoded_to_engine_ns: LatencyStats,
+    /// With `--record`: what the recording wrote, dropped, and its writer's CPU.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recording: Option<crate::record::RecordingReport>,
     pub environment: Environment,
 }
 
@@ -66,6 +69,7 @@ pub fn run(cfg: &Config, args: &BenchArgs) -> Result<IngestReport, RunError> {
         reconnects: live.map_or(0, |l| l.connections.iter().map(|c| c.reconnects).sum()),
         receive_to_decoded_ns: s.latency_ns.get("receive_to_decoded").copied().unwrap_or_default(),
         decoded_to_engine_ns: s.latency_ns.get("decoded_to_engine").copied().unwrap_or_default(),
+        recording: s.recording.clone(),
         environment: environment(),
     })
 }
