@@ -20,16 +20,11 @@ use super::json;
 use super::symbols::Symbols;
 use crate::domain::{BookTicker, MarketEvent, Price, Qty, Trade};
 
-/// Powers of ten up to 10^18.
-const POW10: [u64; 19] = {
-    let mut t = [1u64; 19];
-    let mut i = 1;
-    while i < 19 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
+/// 10^n for n in 0..=18.
+#[inline]
+fn pow10(n: u32) -> u64 {
+    crate::domain::fixed::POW10[n as usize] as u64
+}
 
 /// The event in `frame`, if it is one of the layouts; `None` sends it to
 /// the general decoder.
@@ -43,12 +38,11 @@ pub(super) fn decode(frame: &[u8], symbols: &mut Symbols) -> Option<MarketEvent>
         b'u' => book_ticker(c, symbols).map(MarketEvent::BookTicker),
         b'e' => {
             c.lit(b"e\":\"")?;
-            if c.lit(b"trade\",\"E\":").is_some() {
-                trade(c, symbols).map(MarketEvent::Trade)
-            } else {
+            let aggregated = c.lit(b"trade\",\"E\":").is_none();
+            if aggregated {
                 c.lit(b"aggTrade\",\"E\":")?;
-                agg_trade(c, symbols).map(MarketEvent::Trade)
             }
+            trade(c, symbols, aggregated).map(MarketEvent::Trade)
         }
         _ => None,
     }
@@ -83,55 +77,33 @@ fn book_ticker(mut c: Cursor<'_>, symbols: &mut Symbols) -> Option<BookTicker> {
     })
 }
 
-/// After `"E":` — `1,"s":"BTCUSDT","t":1,"p":"1.0","q":"2.0","T":1,"m":true,"M":true}}`
-/// (`M` may be absent).
+/// After `"E":` — a trade: `1,"s":"BTCUSDT","t":1,"p":"1.0","q":"2.0","T":1,"m":true,"M":true}}`,
+/// or an aggregate trade: `1,"s":"BTCUSDT","a":1,"p":"1.0","q":"2.0","f":1,"l":1,"T":1,"m":true,"M":true}}`
+/// (`M` may be absent from either).
 #[inline]
-fn trade(mut c: Cursor<'_>, symbols: &mut Symbols) -> Option<Trade> {
+fn trade(mut c: Cursor<'_>, symbols: &mut Symbols, aggregated: bool) -> Option<Trade> {
     let event_time_ms = json::int_i64(c.int()?)?;
     c.lit(b",\"s\":\"")?;
     let inst = symbols.known(c.string()?)?;
-    c.lit(b"\",\"t\":")?;
+    if aggregated {
+        c.lit(b"\",\"a\":")?;
+    } else {
+        c.lit(b"\",\"t\":")?;
+    }
     let trade_id = json::int_u64(c.uint()?)?;
     c.lit(b",\"p\":\"")?;
     let price = c.decimal(inst.price_scale)?;
     c.lit(b"\",\"q\":\"")?;
     let qty = c.decimal(inst.qty_scale)?;
-    c.lit(b"\",\"T\":")?;
-    let time_ms = json::int_i64(c.int()?)?;
-    c.lit(b",\"m\":")?;
-    let buyer_is_maker = c.boolean()?;
-    c.tail()?;
-    Some(Trade {
-        instrument: inst.id,
-        trade_id,
-        price: Price(price),
-        qty: Qty(qty),
-        time_ms,
-        event_time_ms,
-        buyer_is_maker,
-        aggregated: false,
-        first_trade_id: trade_id,
-        last_trade_id: trade_id,
-    })
-}
-
-/// After `"E":` — `1,"s":"BTCUSDT","a":1,"p":"1.0","q":"2.0","f":1,"l":1,"T":1,"m":true,"M":true}}`
-/// (`M` may be absent).
-#[inline]
-fn agg_trade(mut c: Cursor<'_>, symbols: &mut Symbols) -> Option<Trade> {
-    let event_time_ms = json::int_i64(c.int()?)?;
-    c.lit(b",\"s\":\"")?;
-    let inst = symbols.known(c.string()?)?;
-    c.lit(b"\",\"a\":")?;
-    let trade_id = json::int_u64(c.uint()?)?;
-    c.lit(b",\"p\":\"")?;
-    let price = c.decimal(inst.price_scale)?;
-    c.lit(b"\",\"q\":\"")?;
-    let qty = c.decimal(inst.qty_scale)?;
-    c.lit(b"\",\"f\":")?;
-    let first_trade_id = json::int_u64(c.uint()?)?;
-    c.lit(b",\"l\":")?;
-    let last_trade_id = json::int_u64(c.uint()?)?;
+    c.lit(b"\"")?;
+    let (first_trade_id, last_trade_id) = if aggregated {
+        c.lit(b",\"f\":")?;
+        let first = json::int_u64(c.uint()?)?;
+        c.lit(b",\"l\":")?;
+        (first, json::int_u64(c.uint()?)?)
+    } else {
+        (trade_id, trade_id)
+    };
     c.lit(b",\"T\":")?;
     let time_ms = json::int_i64(c.int()?)?;
     c.lit(b",\"m\":")?;
@@ -145,7 +117,7 @@ fn agg_trade(mut c: Cursor<'_>, symbols: &mut Symbols) -> Option<Trade> {
         time_ms,
         event_time_ms,
         buyer_is_maker,
-        aggregated: true,
+        aggregated,
         first_trade_id,
         last_trade_id,
     })
@@ -202,18 +174,18 @@ impl<'a> Cursor<'a> {
         if int_len == 0 || int_len + scale > 18 {
             return None;
         }
-        let mut value = int * POW10[scale as usize];
+        let mut value = int * pow10(scale);
         if self.peek() == Some(b'.') {
             self.p += 1;
             let (frac, frac_len) = self.digit_run()?;
             if frac_len > scale {
-                let cut = POW10[(frac_len - scale) as usize];
+                let cut = pow10(frac_len - scale);
                 if frac % cut != 0 {
                     return None;
                 }
                 value += frac / cut;
             } else {
-                value += frac * POW10[(scale - frac_len) as usize];
+                value += frac * pow10(scale - frac_len);
             }
         }
         (self.peek() == Some(b'"')).then_some(value as i64)
@@ -247,7 +219,7 @@ impl<'a> Cursor<'a> {
                 let d = (d.wrapping_mul(10) + (d >> 8)) & 0x00ff_00ff_00ff_00ff;
                 let d = (d.wrapping_mul(100) + (d >> 16)) & 0x0000_ffff_0000_ffff;
                 let d = (d.wrapping_mul(10_000) + (d >> 32)) & 0xffff_ffff;
-                value = value.checked_mul(POW10[k as usize])?.checked_add(d)?;
+                value = value.checked_mul(pow10(k))?.checked_add(d)?;
                 len += k;
                 self.p += k as usize;
             }
