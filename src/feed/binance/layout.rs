@@ -202,11 +202,14 @@ impl<'a> Cursor<'a> {
         loop {
             let Some(chunk) = self.b.get(self.p..self.p + 8) else {
                 while let Some(d) = self.peek().map(|c| c.wrapping_sub(b'0')).filter(|d| *d <= 9) {
-                    value = value * 10 + u64::from(d);
                     len += 1;
+                    if len > 18 {
+                        return None;
+                    }
+                    value = value * 10 + u64::from(d);
                     self.p += 1;
                 }
-                return (len <= 18).then_some((value, len));
+                return Some((value, len));
             };
             let word =
                 u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
@@ -385,6 +388,17 @@ mod tests {
                 assert_eq!(got, want, "{text}");
             }
         }
+    }
+
+    #[test]
+    fn long_digit_runs_at_the_end_of_a_frame_are_refused_without_overflow() {
+        // The last decimal of a book ticker ends three bytes before the
+        // frame does: its digits are read one by one, and must stop at 18.
+        let digits = "9".repeat(40);
+        let f = BOOK.replace("\"A\":\"1.54698000\"", &format!("\"A\":\"1.{digits}\""));
+        assert_eq!(fast(&f), None);
+        let f = BOOK.replace("\"A\":\"1.54698000\"", &format!("\"A\":\"{digits}\""));
+        assert_eq!(fast(&f), None);
     }
 
     #[test]
