@@ -98,8 +98,8 @@ pub struct Engine {
     /// Events are decoded on this thread and handed over at once (replay):
     /// there is no queue to measure, and the decode stamp is the start.
     inline_source: bool,
-    /// Whether the event in hand is stamped: always, except an inline
-    /// event the source left unstamped (a max-speed replay stamps a sample).
+    /// Whether the event in hand is stamped: always, except a market event
+    /// that came without a decode stamp (a max-speed replay stamps a sample).
     stamping: bool,
 }
 
@@ -195,9 +195,10 @@ impl Engine {
 
     /// One step. Never panics on any event.
     pub fn process(&mut self, ev: &Event) {
-        // A source on this thread may leave events unstamped (decode stamp 0).
-        self.stamping =
-            !self.inline_source || ev.stamp.decoded_mono_ns != 0 || !matches!(ev.kind, EventKind::Market(_));
+        // A market event without a decode stamp (a replay's sample left it
+        // out, or an out-of-band snapshot) takes no stamps: a stage measured
+        // from 0 would be the process's age, not a latency.
+        self.stamping = ev.stamp.decoded_mono_ns != 0 || !matches!(ev.kind, EventKind::Market(_));
         if ev.seq != 0 {
             if ev.seq > self.last_seq + 1 && self.last_seq != 0 {
                 self.counters.seq_gaps += ev.seq - self.last_seq - 1;

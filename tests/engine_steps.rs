@@ -331,3 +331,19 @@ fn depth_diffs_and_a_snapshot_build_a_synced_book_and_gaps_are_counted() {
     assert_eq!(e.counters().depth_gaps, 1);
     assert_eq!(e.counters().depth_updates, 3);
 }
+
+#[test]
+fn a_market_event_without_stamps_adds_no_latency_sample() {
+    use tickdesk::telemetry::Stage;
+    let mut e = engine();
+    let mut f = Feed { seq: 0 };
+    e.process(&f.book(1_000, 6_000_000, 6_000_010));
+    let mut unstamped = f.trade(1_001, 6_000_000, 1_000);
+    unstamped.stamp = Stamp::default();
+    e.process(&unstamped);
+    // The stamped book ticker's samples only: none is measured from 0.
+    for (stage, count) in [(Stage::Decode, 1), (Stage::Queue, 1), (Stage::Signal, 1), (Stage::Aggregate, 0)] {
+        assert_eq!(e.latency().stats(stage).count, count, "{stage:?}");
+    }
+    assert_eq!(e.counters().trades, 1, "the unstamped trade was still applied");
+}
