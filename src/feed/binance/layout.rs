@@ -18,12 +18,13 @@
 
 use super::json;
 use super::symbols::Symbols;
+use crate::domain::fixed::{POW10, digit_values, leading_digits};
 use crate::domain::{BookTicker, MarketEvent, Price, Qty, Trade};
 
 /// 10^n for n in 0..=18.
 #[inline]
 fn pow10(n: u32) -> u64 {
-    crate::domain::fixed::POW10[n as usize] as u64
+    POW10[n as usize] as u64
 }
 
 /// The event in `frame`, if it is one of the layouts; `None` sends it to
@@ -191,11 +192,8 @@ impl<'a> Cursor<'a> {
         (self.peek() == Some(b'"')).then_some(value as i64)
     }
 
-    /// A run of at most 18 ASCII digits here: its value and length. Eight
-    /// bytes are looked at a time: `c - '0'` of a digit is 0..=9, a byte
-    /// below '0' wraps to 0xd0 or more and one above '9' passes 0x7f once
-    /// 0x76 is added, so the lowest byte with a high bit set ends the run
-    /// (borrows and carries only travel up from such a byte).
+    /// A run of at most 18 ASCII digits here: its value and length, eight
+    /// bytes looked at a time ([`leading_digits`], [`digit_values`]).
     #[inline]
     fn digit_run(&mut self) -> Option<(u64, u32)> {
         let (mut value, mut len) = (0u64, 0u32);
@@ -213,16 +211,10 @@ impl<'a> Cursor<'a> {
             };
             let word =
                 u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
-            let d = word.wrapping_sub(0x3030_3030_3030_3030);
-            let stop = (d | d.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080;
-            let k = if stop == 0 { 8 } else { stop.trailing_zeros() / 8 };
+            let (d, k) = leading_digits(word);
             if k > 0 {
-                // The k digits as the high end of an eight-digit number.
-                let d = d << (8 * (8 - k));
-                let d = (d.wrapping_mul(10) + (d >> 8)) & 0x00ff_00ff_00ff_00ff;
-                let d = (d.wrapping_mul(100) + (d >> 16)) & 0x0000_ffff_0000_ffff;
-                let d = (d.wrapping_mul(10_000) + (d >> 32)) & 0xffff_ffff;
-                value = value.checked_mul(pow10(k))?.checked_add(d)?;
+                // The k digits as the low end of an eight-digit number.
+                value = value.checked_mul(pow10(k))?.checked_add(digit_values(d << (8 * (8 - k))))?;
                 len += k;
                 self.p += k as usize;
             }

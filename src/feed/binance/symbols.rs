@@ -104,6 +104,19 @@ impl Symbols {
     /// Looks a symbol up, registering it when the table allows; `None` when unknown.
     #[inline]
     pub fn resolve(&mut self, symbol: &[u8]) -> Option<Resolved> {
+        self.cached(symbol, true)
+    }
+
+    /// Looks up a symbol the decoder has met before, never registering one
+    /// (the fast path leaves a symbol's first frame to the general decoder).
+    #[inline]
+    pub fn known(&mut self, symbol: &[u8]) -> Option<Resolved> {
+        self.cached(symbol, false)
+    }
+
+    /// The recent-symbol cache in front of [`Symbols::lookup`].
+    #[inline]
+    fn cached(&mut self, symbol: &[u8], register: bool) -> Option<Resolved> {
         let key = ShortSymbol::new(symbol);
         if let Some(k) = key {
             if let Some((cached, r)) = &self.recent[k.slot()] {
@@ -112,34 +125,20 @@ impl Symbols {
                 }
             }
         }
-        let r = self.lookup(symbol)?;
+        let r = self.lookup(symbol, register)?;
         if let Some(k) = key {
             self.recent[k.slot()] = Some((k, r));
         }
         Some(r)
     }
 
-    /// Looks up a symbol the decoder has met before, never registering one
-    /// (the fast path leaves a symbol's first frame to the general decoder).
-    #[inline]
-    pub fn known(&mut self, symbol: &[u8]) -> Option<Resolved> {
-        let key = ShortSymbol::new(symbol)?;
-        if let Some((cached, r)) = &self.recent[key.slot()] {
-            if *cached == key {
-                return Some(*r);
-            }
-        }
-        let id = *self.index.get(symbol)?;
-        let i = self.table.try_get(id)?;
-        let r = Resolved { id, price_scale: i.price_scale, qty_scale: i.qty_scale };
-        self.recent[key.slot()] = Some((key, r));
-        Some(r)
-    }
-
-    fn lookup(&mut self, symbol: &[u8]) -> Option<Resolved> {
+    /// Through the index; a symbol not in it is looked for in the table
+    /// (and registered there, when the table allows) only if `register`.
+    fn lookup(&mut self, symbol: &[u8], register: bool) -> Option<Resolved> {
         let id = match self.index.get(symbol) {
             Some(&id) => id,
-            None => self.miss(symbol)?,
+            None if register => self.miss(symbol)?,
+            None => return None,
         };
         let i = self.table.try_get(id)?;
         Some(Resolved { id, price_scale: i.price_scale, qty_scale: i.qty_scale })
