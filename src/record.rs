@@ -11,6 +11,7 @@
 
 pub mod format;
 pub mod input;
+pub mod pack;
 mod reader;
 mod recorder;
 mod session;

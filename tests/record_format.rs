@@ -24,7 +24,7 @@ fn header() -> SessionHeader {
 }
 
 fn small_blocks() -> WriterConfig {
-    WriterConfig { block_bytes: 4 << 10, segment_bytes: 16 << 10, ..WriterConfig::default() }
+    WriterConfig { block_bytes: 1 << 10, segment_bytes: 4 << 10, ..WriterConfig::default() }
 }
 
 fn frame(i: u64) -> Vec<u8> {

@@ -11,7 +11,10 @@ use serde::{Deserialize, Serialize};
 /// First bytes of every segment file.
 pub const FILE_MAGIC: &[u8; 8] = b"TDRSEG01";
 /// The format version written after the file magic.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format version a reader still reads (version 1: no packed
+/// frames).
+pub const OLDEST_READABLE: u32 = 1;
 /// File header length: magic and version.
 pub const FILE_HEADER_LEN: usize = 12;
 /// First bytes of every block.
@@ -233,9 +236,9 @@ pub fn encode_record(out: &mut Vec<u8>, r: RecordRef<'_>) {
     seal_record(&mut out[start..]);
 }
 
-/// Appends one record with its checksum left blank, for [`seal_records`]
-/// to fill in later: producers on the hot path encode, the writer thread
-/// checksums.
+/// Appends one record with its checksum left blank: producers on the hot
+/// path encode, the writer thread packs and checksums (see
+/// [`super::SegmentWriter::append_encoded`]).
 #[inline]
 pub fn encode_unsealed(out: &mut Vec<u8>, r: RecordRef<'_>) {
     let body_len = RECORD_FIXED_LEN + r.payload.len();
@@ -249,6 +252,20 @@ pub fn encode_unsealed(out: &mut Vec<u8>, r: RecordRef<'_>) {
     out.extend_from_slice(r.payload);
 }
 
+/// The checksum of `r`'s body as [`encode_record`] lays it out, without
+/// laying it out (a packed frame's checksum is its whole frame's).
+pub fn body_crc(r: RecordRef<'_>) -> u32 {
+    let mut fixed = [0u8; RECORD_FIXED_LEN];
+    fixed[0] = r.kind as u8;
+    fixed[1..9].copy_from_slice(&r.stamp_ns.to_le_bytes());
+    fixed[9..17].copy_from_slice(&r.seq.to_le_bytes());
+    fixed[17..21].copy_from_slice(&r.conn.to_le_bytes());
+    let mut h = crc32fast::Hasher::new();
+    h.update(&fixed);
+    h.update(r.payload);
+    h.finalize()
+}
+
 /// Fills in the checksum of the record at the start of `rec`; returns its
 /// whole length, or `None` when `rec` does not hold a whole record.
 fn seal_record(rec: &mut [u8]) -> Option<usize> {
@@ -258,25 +275,14 @@ fn seal_record(rec: &mut [u8]) -> Option<usize> {
     Some(len)
 }
 
-/// Fills in the checksums of back-to-back records made by
-/// [`encode_unsealed`]. Returns false when the bytes do not end on a record
-/// boundary (a producer bug; the writer refuses such a chunk).
-pub fn seal_records(mut bytes: &mut [u8]) -> bool {
-    while !bytes.is_empty() {
-        match seal_record(bytes) {
-            Some(n) => bytes = &mut bytes[n..],
-            None => return false,
-        }
-    }
-    true
-}
-
 /// Why a record inside a block's payload could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecordError {
     Truncated,
     Checksum,
     UnknownKind(u8),
+    /// A packed frame that does not fit its block's templates.
+    Packing,
 }
 
 /// Reads the record at `at` in a decompressed payload, checking its
@@ -357,6 +363,13 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
     let mut w = [0u8; 4];
     w.copy_from_slice(&b[at..at + 4]);
     u32::from_le_bytes(w)
+}
+
+/// The format version of a segment's file header, when it is one this
+/// reader knows.
+pub fn file_version(h: &[u8; FILE_HEADER_LEN]) -> Option<u32> {
+    let v = u32_at(h, 8);
+    (&h[0..8] == FILE_MAGIC && (OLDEST_READABLE..=FORMAT_VERSION).contains(&v)).then_some(v)
 }
 
 /// The file header of a segment.

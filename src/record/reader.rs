@@ -14,7 +14,8 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use super::format::{self, BlockHeader, Record, RecordRef};
+use super::format::{self, BlockHeader, Record, RecordError, RecordRef};
+use super::pack::{Found, Unpacker};
 use super::recorder::Stream;
 
 /// Damage found while reading, with where it is.
@@ -62,6 +63,10 @@ pub struct SegmentReader {
     compressed: Vec<u8>,
     raw: Vec<u8>,
     decompressor: zstd::bulk::Decompressor<'static>,
+    /// The file's format version (known once its header is read).
+    version: u32,
+    /// Expands the packed frames of the block last loaded.
+    unpacker: Unpacker,
 }
 
 /// How far a resync scan reads at a time.
@@ -80,6 +85,8 @@ impl SegmentReader {
             compressed: Vec::new(),
             raw: Vec::new(),
             decompressor: zstd::bulk::Decompressor::new()?,
+            version: 0,
+            unpacker: Unpacker::default(),
         })
     }
 
@@ -89,11 +96,17 @@ impl SegmentReader {
         if !self.started {
             self.started = true;
             let mut h = [0u8; format::FILE_HEADER_LEN];
-            if self.len < h.len() as u64 || self.file.read_exact_at(&mut h, 0).is_err() || h != format::file_header() {
+            let version = if self.len < h.len() as u64 || self.file.read_exact_at(&mut h, 0).is_err() {
+                None
+            } else {
+                format::file_version(&h)
+            };
+            let Some(version) = version else {
                 issues.push(ReadIssue::BadFileHeader { file: self.path.clone() });
                 self.at = self.len;
                 return Ok(false);
-            }
+            };
+            self.version = version;
             self.at = format::FILE_HEADER_LEN as u64;
         }
         while self.at < self.len {
@@ -141,28 +154,45 @@ impl SegmentReader {
                 issues.push(self.corrupt(offset, "payload does not decompress", end));
                 continue;
             }
+            self.unpacker.reset(self.version >= 2);
             return Ok(true);
         }
         Ok(false)
     }
 
-    /// The records of the block last loaded (undamaged ones; a damaged
-    /// record ends the block and is reported through `issues`).
-    pub fn block(&self) -> &[u8] {
-        &self.raw
+    /// Bytes of the block last loaded, decompressed.
+    fn block_len(&self) -> usize {
+        self.raw.len()
     }
 
-    /// Calls `each` for every readable record in file order; returns the
-    /// damage found.
+    /// Reads the record at `pos` of the block last loaded (in order: a
+    /// packed frame depends on the records before it in its block).
+    fn read_at(&mut self, pos: usize, check: bool) -> Result<Found, RecordError> {
+        self.unpacker.read(&self.raw, pos, check)
+    }
+
+    /// The record [`SegmentReader::read_at`] found.
+    fn record(&self, f: &Found) -> RecordRef<'_> {
+        RecordRef {
+            kind: f.kind,
+            stamp_ns: f.stamp_ns,
+            seq: f.seq,
+            conn: f.conn,
+            payload: self.unpacker.payload(&self.raw, f.payload),
+        }
+    }
+
+    /// Calls `each` for every readable record in file order, checksums
+    /// checked; returns the damage found.
     pub fn for_each(&mut self, mut each: impl FnMut(RecordRef<'_>)) -> io::Result<Vec<ReadIssue>> {
         let mut issues = Vec::new();
         while self.next_block(&mut issues)? {
             let mut pos = 0;
             while pos < self.raw.len() {
-                match format::decode_record(&self.raw, pos) {
-                    Ok((r, next)) => {
-                        each(r);
-                        pos = next;
+                match self.read_at(pos, true) {
+                    Ok(found) => {
+                        each(self.record(&found));
+                        pos = found.next;
                     }
                     Err(_) => {
                         issues.push(self.damaged_record());
@@ -273,19 +303,17 @@ impl StreamReader {
     pub fn next_record(&mut self) -> io::Result<Option<RecordRef<'_>>> {
         loop {
             // What the current block holds at `pos`, without keeping the borrow.
-            let found = match &self.current {
-                Some(seg) if self.pos < seg.block().len() => Some(
-                    format::read_record(seg.block(), self.pos, self.check_records)
-                        .map(|(r, next)| (r.kind, r.stamp_ns, r.seq, r.conn, next - r.payload.len(), next))
-                        .map_err(|_| seg.damaged_record()),
-                ),
+            let found = match &mut self.current {
+                Some(seg) if self.pos < seg.block_len() => {
+                    Some(seg.read_at(self.pos, self.check_records).map_err(|_| seg.damaged_record()))
+                }
                 _ => None,
             };
             match found {
-                Some(Ok((kind, stamp_ns, seq, conn, payload_at, next))) => {
-                    self.pos = next;
-                    let raw = self.current.as_ref().map_or(&[][..], |s| s.block());
-                    return Ok(Some(RecordRef { kind, stamp_ns, seq, conn, payload: &raw[payload_at..next] }));
+                Some(Ok(found)) => {
+                    self.pos = found.next;
+                    let Some(seg) = self.current.as_ref() else { return Ok(None) };
+                    return Ok(Some(seg.record(&found)));
                 }
                 Some(Err(issue)) => {
                     self.issues.push(issue);

@@ -1,0 +1,692 @@
+//! Frame packing: the compact form of repeated frames inside a block.
+//!
+//! The frames of one stream repeat the same text around different numbers.
+//! A block keeps up to [`SLOTS`] templates, learned from the frames it
+//! stores whole; a later frame that differs from a template only inside its
+//! digit runs (same length, digits exactly where the template has them) is
+//! stored as the template's slot and each number's change since the slot's
+//! last frame. That shrinks a frame to about a sixth before compression,
+//! which is what makes recording cheap: zstd's time grows with its input,
+//! and the numbers are the part it cannot skip.
+//!
+//! The frame comes back byte for byte. A packed record's checksum covers
+//! its body as stored, like every other record's (checksumming the whole
+//! frame again cost the writer a fifth of its time). Templates and deltas
+//! start afresh with every block, so a block still reads on its own after
+//! a damaged one.
+
+use super::format::{self, Kind, RECORD_PREFIX_LEN, RecordError, RecordRef};
+use crate::domain::fixed::{POW10, digit_values};
+
+/// Body kind byte of a packed frame. Never a [`Kind`]: the reader hands the
+/// record out as the [`Kind::Frame`] it was.
+pub const PACKED: u8 = 0x80;
+
+/// Templates a block holds at once; a new one replaces the oldest.
+pub const SLOTS: usize = 240;
+
+/// Frames longer than this are stored whole (templates stay small).
+const MAX_TEXT: usize = 4096;
+/// Frames with more digit runs than this are stored whole.
+const MAX_RUNS: usize = 64;
+/// A longer digit run does not fit a u64; such frames are stored whole.
+const MAX_RUN_DIGITS: usize = 19;
+
+/// A learned frame: its text and where its numbers are.
+#[derive(Default, Clone)]
+struct Template {
+    /// The writer: the frame it was learned from. The reader: the slot's
+    /// last frame, expanded in place.
+    text: Vec<u8>,
+    /// Start and length of each digit run.
+    runs: Vec<(u16, u8)>,
+    /// Each run's number in the slot's last frame.
+    values: Vec<u64>,
+    /// Writer only: per 8-byte word of the text, 0xff on the digit bytes
+    /// (a frame must have digits exactly there and repeat the rest).
+    digits: Vec<u64>,
+}
+
+impl Template {
+    /// Learns `frame` into `self`; false (and `self` unusable) when it
+    /// cannot be a template. Writer and reader call this on the same
+    /// frames, so both hold the same templates.
+    fn learn(&mut self, frame: &[u8], masks: bool) -> bool {
+        self.runs.clear();
+        self.values.clear();
+        self.text.clear();
+        if frame.len() > MAX_TEXT {
+            return false;
+        }
+        let mut i = 0;
+        while i < frame.len() {
+            if !frame[i].is_ascii_digit() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            let mut v = 0u64;
+            while i < frame.len() && frame[i].is_ascii_digit() {
+                if i - start == MAX_RUN_DIGITS {
+                    return false;
+                }
+                v = v * 10 + u64::from(frame[i] - b'0');
+                i += 1;
+            }
+            if self.runs.len() == MAX_RUNS {
+                return false;
+            }
+            self.runs.push((start as u16, (i - start) as u8));
+            self.values.push(v);
+        }
+        self.text.extend_from_slice(frame);
+        if masks {
+            self.digits.clear();
+            self.digits.extend(words(frame).map(digit_mask));
+        }
+        true
+    }
+}
+
+/// The frame's 8-byte words, little-endian, the last one padded with 0xff
+/// (never a digit, never equal to JSON text).
+#[inline]
+fn words(frame: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    let whole = frame.chunks_exact(8);
+    let rest = whole.remainder();
+    let last = (!rest.is_empty()).then(|| {
+        let mut w = [0xffu8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        u64::from_le_bytes(w)
+    });
+    whole.map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0xff; 8]))).chain(last)
+}
+
+/// 0xff on each byte of `w` that is an ASCII digit, 0 elsewhere. Exact per
+/// byte: the additions work on seven bits and cannot carry across bytes.
+#[inline]
+fn digit_mask(w: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let x = w & LOW7;
+    let at_least_0 = x + 0x5050_5050_5050_5050; // bit 7 set when x >= '0'
+    let above_9 = x + 0x4646_4646_4646_4646; // bit 7 set when x > '9'
+    let d = at_least_0 & !above_9 & !w & HIGH;
+    (d >> 7) * 0xff
+}
+
+/// Reads the word at `at`, padded past the end of `b`.
+#[inline]
+fn word_at(b: &[u8], at: usize) -> u64 {
+    match b.get(at..at + 8) {
+        Some(w) => u64::from_le_bytes(w.try_into().unwrap_or([0xff; 8])),
+        None => {
+            let mut w = [0xffu8; 8];
+            let rest = b.get(at..).unwrap_or(&[]);
+            w[..rest.len()].copy_from_slice(rest);
+            u64::from_le_bytes(w)
+        }
+    }
+}
+
+/// The number in `len` digits at `at` of `b`, which are known to be digits.
+#[inline]
+fn run_value(b: &[u8], at: usize, len: usize) -> u64 {
+    let mut v = 0u64;
+    let (mut p, mut rest) = (at, len);
+    while rest > 0 {
+        let c = rest.min(8);
+        let d = word_at(b, p).wrapping_sub(0x3030_3030_3030_3030);
+        v = v * POW10[c] as u64 + digit_values(d << (8 * (8 - c)));
+        p += c;
+        rest -= c;
+    }
+    v
+}
+
+fn put_varint(out: &mut Vec<u8>, mut x: u64) {
+    while x >= 0x80 {
+        out.push((x as u8) | 0x80);
+        x >>= 7;
+    }
+    out.push(x as u8);
+}
+
+fn zigzag(d: u64) -> u64 {
+    let d = d as i64;
+    ((d << 1) ^ (d >> 63)) as u64
+}
+
+fn unzigzag(z: u64) -> u64 {
+    ((z >> 1) as i64 ^ -((z & 1) as i64)) as u64
+}
+
+/// Reads a varint at `*at` of `b`, moving `*at` past it.
+fn get_varint(b: &[u8], at: &mut usize) -> Result<u64, RecordError> {
+    let mut x = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *b.get(*at).ok_or(RecordError::Truncated)?;
+        *at += 1;
+        x |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return Ok(x);
+        }
+    }
+    Err(RecordError::Truncated)
+}
+
+/// The templates of one block and the last stamp and sequence number, which
+/// packed records store as changes.
+#[derive(Default)]
+struct BlockState {
+    slots: Vec<Template>,
+    /// Where the next learned template goes.
+    next: usize,
+    /// A template being learned (its buffers are the replaced slot's).
+    spare: Template,
+    stamp: u64,
+    seq: u64,
+}
+
+impl BlockState {
+    fn reset(&mut self) {
+        self.next = 0;
+        self.stamp = 0;
+        self.seq = 0;
+        for s in &mut self.slots {
+            s.runs.clear();
+            s.text.clear();
+        }
+    }
+
+    /// Learns `frame` into the next slot; its index when it could be.
+    fn learn(&mut self, frame: &[u8], masks: bool) -> Option<usize> {
+        if !self.spare.learn(frame, masks) {
+            return None;
+        }
+        let at = self.next;
+        if at == self.slots.len() {
+            self.slots.push(Template::default());
+        }
+        std::mem::swap(&mut self.slots[at], &mut self.spare);
+        self.next = (at + 1) % SLOTS;
+        Some(at)
+    }
+}
+
+/// Lookup entries of the writer: key of a frame's shape to its slot.
+const LOOKUP: usize = 1024;
+/// Entries of the writer's head-key lookup.
+const RECENT: usize = 256;
+
+/// The writer's side: packs records into a block payload.
+pub struct Packer {
+    state: BlockState,
+    /// Shape key (see [`shape_key`]) to slot + 1 (0 = none).
+    lookup: Box<[(u64, u8); LOOKUP]>,
+    /// Head key (see [`head_key`]) to the slot + 1 its frames last fitted.
+    recent: Box<[(u64, u8); RECENT]>,
+}
+
+impl Default for Packer {
+    fn default() -> Self {
+        Self { state: BlockState::default(), lookup: Box::new([(0, 0); LOOKUP]), recent: Box::new([(0, 0); RECENT]) }
+    }
+}
+
+/// A frame's shape key: its length, its text with the digits blanked, and
+/// where the digits are. Frames of one template share it; a collision only
+/// costs a frame stored whole.
+fn shape_key(frame: &[u8]) -> u64 {
+    let mut h = frame.len() as u64;
+    for w in words(frame) {
+        let m = digit_mask(w);
+        h = h.rotate_left(7) ^ (w & !m) ^ m;
+    }
+    h.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (h >> 29)
+}
+
+/// A cheaper key: the length and the first 48 bytes with the digits
+/// blanked, which name the stream in Binance's frames.
+#[inline]
+fn head_key(frame: &[u8]) -> u64 {
+    let mut h = frame.len() as u64;
+    for i in 0..6 {
+        let w = word_at(frame, i * 8);
+        h = h.rotate_left(7) ^ (w & !digit_mask(w));
+    }
+    h.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (h >> 29)
+}
+
+impl Packer {
+    /// Starts a new block: templates and deltas begin again.
+    pub fn reset(&mut self) {
+        self.state.reset();
+        self.lookup.fill((0, 0));
+        self.recent.fill((0, 0));
+    }
+
+    /// Appends `r` to the block payload `out`, packed when it is a frame
+    /// matching a template, whole (and learned, when a frame) otherwise.
+    pub fn push(&mut self, out: &mut Vec<u8>, r: RecordRef<'_>) {
+        let start = out.len();
+        let packed = r.kind == Kind::Frame && self.try_pack(out, r);
+        if !packed {
+            format::encode_record(out, r);
+            if r.kind == Kind::Frame {
+                if let Some(slot) = self.state.learn(r.payload, true) {
+                    let key = shape_key(r.payload);
+                    self.lookup[key as usize % LOOKUP] = (key, slot as u8 + 1);
+                    let head = head_key(r.payload);
+                    self.recent[head as usize % RECENT] = (head, slot as u8 + 1);
+                }
+            }
+        }
+        debug_assert!(out.len() > start);
+        self.state.stamp = r.stamp_ns;
+        self.state.seq = r.seq;
+    }
+
+    /// The slot whose template `frame` fits, trying the slot last used
+    /// for frames that begin like it first (the common case: one pass over
+    /// the frame), then the one learned for its whole shape. Also returns
+    /// which of the frame's first 64 words differ from the slot's last
+    /// frame (bit n for word n), so unchanged numbers are not parsed.
+    fn find_slot(&mut self, frame: &[u8]) -> Option<(usize, u64)> {
+        let head = head_key(frame);
+        let (k, slot1) = self.recent[head as usize % RECENT];
+        if k == head && slot1 != 0 {
+            let slot = usize::from(slot1 - 1);
+            if let Some(changed) = fits(&self.state.slots[slot], frame) {
+                return Some((slot, changed));
+            }
+        }
+        let key = shape_key(frame);
+        let (k, slot1) = self.lookup[key as usize % LOOKUP];
+        if k != key || slot1 == 0 {
+            return None;
+        }
+        let slot = usize::from(slot1 - 1);
+        let changed = fits(&self.state.slots[slot], frame)?;
+        self.recent[head as usize % RECENT] = (head, slot1);
+        Some((slot, changed))
+    }
+
+    /// Writes `r` packed if a template fits it; false (nothing written) if not.
+    fn try_pack(&mut self, out: &mut Vec<u8>, r: RecordRef<'_>) -> bool {
+        let frame = r.payload;
+        if frame.len() > MAX_TEXT {
+            return false;
+        }
+        let Some((slot, changed)) = self.find_slot(frame) else {
+            return false;
+        };
+        let t = &mut self.state.slots[slot];
+        let start = out.len();
+        out.extend_from_slice(&[0; RECORD_PREFIX_LEN]);
+        out.push(PACKED);
+        put_varint(out, zigzag(r.stamp_ns.wrapping_sub(self.state.stamp)));
+        put_varint(out, zigzag(r.seq.wrapping_sub(self.state.seq)));
+        put_varint(out, u64::from(r.conn));
+        out.push(slot as u8);
+        for (&(pos, len), last) in t.runs.iter().zip(t.values.iter_mut()) {
+            let (pos, len) = (usize::from(pos), usize::from(len));
+            if !run_changed(changed, pos, len) {
+                out.push(0);
+                continue;
+            }
+            let v = run_value(frame, pos, len);
+            put_varint(out, zigzag(v.wrapping_sub(*last)));
+            *last = v;
+        }
+        t.text.copy_from_slice(frame);
+        seal_packed(out, start);
+        true
+    }
+}
+
+/// Whether the run at `pos` of `len` digits lies in a word marked in
+/// `changed` (or past the words it covers).
+#[inline]
+fn run_changed(changed: u64, pos: usize, len: usize) -> bool {
+    let (first, last) = (pos / 8, (pos + len - 1) / 8);
+    if last >= 63 {
+        return true;
+    }
+    changed >> first & ((2u64 << (last - first)) - 1) != 0
+}
+
+/// Fills in the length and checksum of the packed record begun at `start`.
+fn seal_packed(out: &mut [u8], start: usize) {
+    let body = &out[start + RECORD_PREFIX_LEN..];
+    let (len, crc) = (body.len() as u32, crc32fast::hash(body));
+    out[start..start + 4].copy_from_slice(&len.to_le_bytes());
+    out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// Whether `frame` fits template `t`: same length, the same text outside
+/// the digits, digits exactly where `t` has them. When it does, the words
+/// (of the first 64) that differ from the slot's last frame. A word equal
+/// to the last frame's needs no digit check, and most are.
+#[inline]
+fn fits(t: &Template, frame: &[u8]) -> Option<u64> {
+    if t.text.len() != frame.len() || t.text.is_empty() {
+        return None;
+    }
+    let mut changed = 0u64;
+    let whole = frame.len() / 8;
+    for i in 0..whole {
+        let w = u64::from_le_bytes(frame[i * 8..i * 8 + 8].try_into().unwrap_or([0xff; 8]));
+        let tw = u64::from_le_bytes(t.text[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+        let x = w ^ tw;
+        if x != 0 {
+            let digits = t.digits[i];
+            if x & !digits != 0 || digit_mask(w) != digits {
+                return None;
+            }
+            changed |= 1 << i.min(63);
+        }
+    }
+    if whole < t.digits.len() {
+        let (w, tw) = (word_at(frame, whole * 8), word_at(&t.text, whole * 8));
+        let x = w ^ tw;
+        if x != 0 {
+            let digits = t.digits[whole];
+            if x & !digits != 0 || digit_mask(w) != digits {
+                return None;
+            }
+            changed |= 1 << whole.min(63);
+        }
+    }
+    Some(changed)
+}
+
+/// The reader's side: reads records of a block payload, expanding packed
+/// frames.
+#[derive(Default)]
+pub struct Unpacker {
+    state: BlockState,
+    /// Whether the segment's format packs frames (version 2 and later).
+    enabled: bool,
+}
+
+/// Where a record read by [`Unpacker::read`] keeps its payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Payload {
+    /// In the block, at this range.
+    Block(usize, usize),
+    /// The text of this template slot (see [`Unpacker::slot_text`]).
+    Slot(usize),
+}
+
+/// A record's fields as [`Unpacker::read`] found them.
+#[derive(Clone, Copy, Debug)]
+pub struct Found {
+    pub kind: Kind,
+    pub stamp_ns: u64,
+    pub seq: u64,
+    pub conn: u32,
+    pub payload: Payload,
+    /// Offset of the next record.
+    pub next: usize,
+}
+
+impl Unpacker {
+    /// Starts a new block of a segment whose format packs frames or not.
+    pub fn reset(&mut self, enabled: bool) {
+        self.state.reset();
+        self.enabled = enabled;
+    }
+
+    /// The payload of a record found in `block`.
+    pub fn payload<'a>(&'a self, block: &'a [u8], p: Payload) -> &'a [u8] {
+        match p {
+            Payload::Block(a, b) => &block[a..b],
+            Payload::Slot(s) => &self.state.slots[s].text,
+        }
+    }
+
+    /// Reads the record at `at` of `block`; `check` verifies its checksum
+    /// (for a packed frame: of the frame expanded, as it was received).
+    pub fn read(&mut self, block: &[u8], at: usize, check: bool) -> Result<Found, RecordError> {
+        let prefix = block.get(at..at + RECORD_PREFIX_LEN).ok_or(RecordError::Truncated)?;
+        let body_len = u32::from_le_bytes(prefix[..4].try_into().unwrap_or([0; 4])) as usize;
+        let kind = *block.get(at + RECORD_PREFIX_LEN).ok_or(RecordError::Truncated)?;
+        let found = if kind == PACKED && self.enabled {
+            self.read_packed(block, at, body_len, check)?
+        } else {
+            let (r, next) = format::read_record(block, at, check)?;
+            let start = next - r.payload.len();
+            if r.kind == Kind::Frame && self.enabled {
+                self.state.learn(r.payload, false);
+            }
+            Found {
+                kind: r.kind,
+                stamp_ns: r.stamp_ns,
+                seq: r.seq,
+                conn: r.conn,
+                payload: Payload::Block(start, next),
+                next,
+            }
+        };
+        self.state.stamp = found.stamp_ns;
+        self.state.seq = found.seq;
+        Ok(found)
+    }
+
+    fn read_packed(&mut self, block: &[u8], at: usize, body_len: usize, check: bool) -> Result<Found, RecordError> {
+        let start = at + RECORD_PREFIX_LEN;
+        let end = start.checked_add(body_len).ok_or(RecordError::Truncated)?;
+        let body = block.get(start..end).ok_or(RecordError::Truncated)?;
+        if check && crc32fast::hash(body) != u32::from_le_bytes(block[at + 4..at + 8].try_into().unwrap_or([0; 4])) {
+            return Err(RecordError::Checksum);
+        }
+        let mut p = 1;
+        let stamp_ns = self.state.stamp.wrapping_add(unzigzag(get_varint(body, &mut p)?));
+        let seq = self.state.seq.wrapping_add(unzigzag(get_varint(body, &mut p)?));
+        let conn = u32::try_from(get_varint(body, &mut p)?).map_err(|_| RecordError::Truncated)?;
+        let slot = usize::from(*body.get(p).ok_or(RecordError::Truncated)?);
+        p += 1;
+        let t = self.state.slots.get_mut(slot).filter(|t| !t.text.is_empty()).ok_or(RecordError::Packing)?;
+        for (&(pos, len), last) in t.runs.iter().zip(t.values.iter_mut()) {
+            let v = last.wrapping_add(unzigzag(get_varint(body, &mut p)?));
+            if v == *last {
+                continue;
+            }
+            let len = usize::from(len);
+            if !fits_digits(v, len) {
+                return Err(RecordError::Packing);
+            }
+            write_digits(&mut t.text[usize::from(pos)..usize::from(pos) + len], v);
+            *last = v;
+        }
+        if p != body.len() {
+            return Err(RecordError::Packing);
+        }
+        Ok(Found { kind: Kind::Frame, stamp_ns, seq, conn, payload: Payload::Slot(slot), next: end })
+    }
+}
+
+/// Whether `v` has at most `len` digits.
+fn fits_digits(v: u64, len: usize) -> bool {
+    match POW10.get(len) {
+        Some(&limit) => v < limit as u64,
+        None => len == MAX_RUN_DIGITS && v < 10_000_000_000_000_000_000,
+    }
+}
+
+/// Two-digit strings "00" to "99".
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Writes `v` into `dst` as decimal digits, zero-padded to its length
+/// (`v` fits: the caller checked it against the length).
+#[inline]
+fn write_digits(dst: &mut [u8], mut v: u64) {
+    let mut i = dst.len();
+    while i >= 2 {
+        let pair = (v % 100) as usize * 2;
+        v /= 100;
+        dst[i - 2..i].copy_from_slice(&PAIRS[pair..pair + 2]);
+        i -= 2;
+    }
+    if i == 1 {
+        dst[0] = b'0' + (v % 10) as u8;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record's fields, owned: kind, stamp, seq, conn, payload.
+    type Rec = (Kind, u64, u64, u32, Vec<u8>);
+
+    fn trade(sym: &str, t: u64, p: &str, q: &str, m: bool) -> Vec<u8> {
+        format!(
+            r#"{{"stream":"{l}@trade","data":{{"e":"trade","E":{e},"s":"{sym}","t":{t},"p":"{p}","q":"{q}","T":{e1},"m":{m},"M":true}}}}"#,
+            l = sym.to_lowercase(),
+            e = 1_700_000_000_000u64 + t,
+            e1 = 1_700_000_000_000u64 + t - 1,
+        )
+        .into_bytes()
+    }
+
+    fn frames() -> Vec<Vec<u8>> {
+        let mut v = Vec::new();
+        for i in 0..500u64 {
+            let p = format!("{}.{:08}", 59_990 + i % 20, (i * 7_919) % 100_000_000);
+            v.push(trade("BTCUSDT", 1_000 + i, &p, "0.00100000", i % 3 == 0));
+            v.push(
+                format!(
+                    r#"{{"stream":"ethusdt@bookTicker","data":{{"u":{},"s":"ETHUSDT","b":"2999.{:02}000000","B":"18.69740000","a":"3000.01000000","A":"7.60970000"}}}}"#,
+                    14_159_474_837 + i * 3,
+                    i % 100
+                )
+                .into_bytes(),
+            );
+        }
+        v.push(b"not json at all".to_vec());
+        v.push(vec![b'9'; 40]);
+        v
+    }
+
+    fn pack_all(records: &[Rec]) -> Vec<u8> {
+        let mut p = Packer::default();
+        let mut out = Vec::new();
+        for (kind, stamp_ns, seq, conn, payload) in records {
+            p.push(&mut out, RecordRef { kind: *kind, stamp_ns: *stamp_ns, seq: *seq, conn: *conn, payload });
+        }
+        out
+    }
+
+    fn read_all(block: &[u8], check: bool) -> Result<Vec<Rec>, RecordError> {
+        let mut u = Unpacker::default();
+        u.reset(true);
+        let mut at = 0;
+        let mut out = Vec::new();
+        while at < block.len() {
+            let f = u.read(block, at, check)?;
+            out.push((f.kind, f.stamp_ns, f.seq, f.conn, u.payload(block, f.payload).to_vec()));
+            at = f.next;
+        }
+        Ok(out)
+    }
+
+    fn records() -> Vec<Rec> {
+        let mut stamp = 1_700_000_000_000_000_000u64;
+        frames()
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                stamp += 350 + (i as u64 % 7) * 1_000;
+                let kind = if i % 97 == 5 { Kind::Input } else { Kind::Frame };
+                (kind, stamp, i as u64 * 2, 1 + (i as u32 % 2), f)
+            })
+            .collect()
+    }
+
+    fn packed_count(block: &[u8]) -> usize {
+        let mut at = 0;
+        let mut n = 0;
+        while at < block.len() {
+            let len = u32::from_le_bytes(block[at..at + 4].try_into().unwrap()) as usize;
+            n += usize::from(block[at + RECORD_PREFIX_LEN] == PACKED);
+            at += RECORD_PREFIX_LEN + len;
+        }
+        n
+    }
+
+    #[test]
+    fn frames_come_back_byte_for_byte_and_most_are_packed() {
+        let recs = records();
+        let block = pack_all(&recs);
+        assert_eq!(read_all(&block, true).unwrap(), recs);
+        assert_eq!(read_all(&block, false).unwrap(), recs);
+        let plain: usize = recs.iter().map(|r| RECORD_PREFIX_LEN + format::RECORD_FIXED_LEN + r.4.len()).sum();
+        assert!(packed_count(&block) > recs.len() * 9 / 10, "{} of {} packed", packed_count(&block), recs.len());
+        assert!(block.len() * 4 < plain, "packed {} bytes of {}", block.len(), plain);
+    }
+
+    #[test]
+    fn a_damaged_packed_record_fails_its_checksum_or_its_templates() {
+        let recs = records();
+        let block = pack_all(&recs);
+        // Flip a byte inside a late record: whatever it hits, the read of the
+        // block either fails or (never) returns other records unnoticed.
+        for at in [block.len() - 3, block.len() - 9, block.len() / 2] {
+            let mut bad = block.clone();
+            bad[at] ^= 0x01;
+            if let Ok(back) = read_all(&bad, true) {
+                assert_eq!(back, recs, "a flip at {at} went unnoticed");
+            }
+        }
+    }
+
+    #[test]
+    fn a_version_1_block_is_read_as_stored() {
+        let recs = records();
+        let mut plain = Vec::new();
+        for (kind, stamp_ns, seq, conn, payload) in &recs {
+            format::encode_record(
+                &mut plain,
+                RecordRef { kind: *kind, stamp_ns: *stamp_ns, seq: *seq, conn: *conn, payload },
+            );
+        }
+        let mut u = Unpacker::default();
+        u.reset(false);
+        let f = u.read(&plain, 0, true).unwrap();
+        assert_eq!(u.payload(&plain, f.payload), &recs[0].4[..]);
+    }
+
+    #[test]
+    fn digit_masks_are_exact_per_byte() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut w = [b'"'; 8];
+                w[pos] = b;
+                let m = digit_mask(u64::from_le_bytes(w)).to_le_bytes();
+                for (i, &x) in m.iter().enumerate() {
+                    let want = if w[i].is_ascii_digit() { 0xff } else { 0 };
+                    assert_eq!(x, want, "byte {b:#x} at {pos}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_keep_their_width() {
+        let mut b = [0u8; 8];
+        write_digits(&mut b, 1_234);
+        assert_eq!(&b, b"00001234");
+        let mut c = [0u8; 19];
+        write_digits(&mut c, 9_999_999_999_999_999_999);
+        assert_eq!(&c, b"9999999999999999999");
+        assert!(fits_digits(9_999_999_999_999_999_999, 19) && !fits_digits(10_000_000_000_000_000_000, 19));
+        assert!(fits_digits(99, 2) && !fits_digits(100, 2));
+        assert_eq!(run_value(b"x0012345678901y", 1, 13), 12_345_678_901);
+    }
+}
