@@ -218,19 +218,27 @@ impl BlockState {
 const LOOKUP: usize = 1024;
 /// Entries of the writer's head-key lookup.
 const RECENT: usize = 256;
+/// Slots remembered per head key.
+const WAYS: usize = 4;
 
 /// The writer's side: packs records into a block payload.
 pub struct Packer {
     state: BlockState,
     /// Shape key (see [`shape_key`]) to slot + 1 (0 = none).
     lookup: Box<[(u64, u8); LOOKUP]>,
-    /// Head key (see [`head_key`]) to the slot + 1 its frames last fitted.
-    recent: Box<[(u64, u8); RECENT]>,
+    /// Head key (see [`head_key`]) to the slots + 1 its frames last
+    /// fitted, most recent first (frames of one stream and length take a
+    /// few shapes as their numbers change width).
+    recent: Box<[(u64, [u8; WAYS]); RECENT]>,
 }
 
 impl Default for Packer {
     fn default() -> Self {
-        Self { state: BlockState::default(), lookup: Box::new([(0, 0); LOOKUP]), recent: Box::new([(0, 0); RECENT]) }
+        Self {
+            state: BlockState::default(),
+            lookup: Box::new([(0, 0); LOOKUP]),
+            recent: Box::new([(0, [0; WAYS]); RECENT]),
+        }
     }
 }
 
@@ -243,7 +251,18 @@ fn shape_key(frame: &[u8]) -> u64 {
         let m = digit_mask(w);
         h = h.rotate_left(7) ^ (w & !m) ^ m;
     }
-    h.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (h >> 29)
+    mix(h)
+}
+
+/// Spreads every bit of `h` over the low ones the tables index by (the
+/// murmur3 finalizer); without it, frames of one stream that differ only
+/// in length fell on the same entries.
+#[inline]
+fn mix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h
 }
 
 /// A cheaper key: the length and the first 48 bytes with the digits
@@ -255,7 +274,7 @@ fn head_key(frame: &[u8]) -> u64 {
         let w = word_at(frame, i * 8);
         h = h.rotate_left(7) ^ (w & !digit_mask(w));
     }
-    h.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (h >> 29)
+    mix(h)
 }
 
 impl Packer {
@@ -263,7 +282,7 @@ impl Packer {
     pub fn reset(&mut self) {
         self.state.reset();
         self.lookup.fill((0, 0));
-        self.recent.fill((0, 0));
+        self.recent.fill((0, [0; WAYS]));
     }
 
     /// Appends `r` to the block payload `out`, packed when it is a frame
@@ -277,8 +296,7 @@ impl Packer {
                 if let Some(slot) = self.state.learn(r.payload, true) {
                     let key = shape_key(r.payload);
                     self.lookup[key as usize % LOOKUP] = (key, slot as u8 + 1);
-                    let head = head_key(r.payload);
-                    self.recent[head as usize % RECENT] = (head, slot as u8 + 1);
+                    self.remember(head_key(r.payload), slot as u8 + 1);
                 }
             }
         }
@@ -294,11 +312,14 @@ impl Packer {
     /// frame (bit n for word n), so unchanged numbers are not parsed.
     fn find_slot(&mut self, frame: &[u8]) -> Option<(usize, u64)> {
         let head = head_key(frame);
-        let (k, slot1) = self.recent[head as usize % RECENT];
-        if k == head && slot1 != 0 {
-            let slot = usize::from(slot1 - 1);
-            if let Some(changed) = fits(&self.state.slots[slot], frame) {
-                return Some((slot, changed));
+        let entry = &mut self.recent[head as usize % RECENT];
+        if entry.0 == head {
+            for i in 0..entry.1.len() {
+                let Some(slot) = usize::from(entry.1[i]).checked_sub(1) else { break };
+                if let Some(changed) = fits(&self.state.slots[slot], frame) {
+                    entry.1[..=i].rotate_right(1);
+                    return Some((slot, changed));
+                }
             }
         }
         let key = shape_key(frame);
@@ -308,8 +329,19 @@ impl Packer {
         }
         let slot = usize::from(slot1 - 1);
         let changed = fits(&self.state.slots[slot], frame)?;
-        self.recent[head as usize % RECENT] = (head, slot1);
+        self.remember(head, slot1);
         Some((slot, changed))
+    }
+
+    /// Puts `slot1` first among the recent slots of head key `head`.
+    fn remember(&mut self, head: u64, slot1: u8) {
+        let entry = &mut self.recent[head as usize % RECENT];
+        if entry.0 != head {
+            *entry = (head, [0; WAYS]);
+        }
+        let at = entry.1.iter().position(|&s| s == slot1).unwrap_or(WAYS - 1);
+        entry.1[..=at].rotate_right(1);
+        entry.1[0] = slot1;
     }
 
     /// Writes `r` packed if a template fits it; false (nothing written) if not.
