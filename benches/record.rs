@@ -47,23 +47,22 @@ fn block(c: &mut Criterion) {
         return;
     };
     let mut packer = Packer::default();
+    let pack_block = |packer: &mut Packer, out: &mut Vec<u8>| {
+        out.clear();
+        packer.reset();
+        for (i, f) in frames.iter().enumerate() {
+            packer.push(out, record(i, f));
+        }
+    };
     g.bench_function("pack", |b| {
         b.iter(|| {
-            out.clear();
-            packer.reset();
-            for (i, f) in frames.iter().enumerate() {
-                packer.push(&mut out, record(i, f));
-            }
+            pack_block(&mut packer, &mut out);
             black_box(out.len())
         })
     });
     g.bench_function("pack_zstd", |b| {
         b.iter(|| {
-            out.clear();
-            packer.reset();
-            for (i, f) in frames.iter().enumerate() {
-                packer.push(&mut out, record(i, f));
-            }
+            pack_block(&mut packer, &mut out);
             z.clear();
             black_box(zstd.compress_to_buffer(&out[..], &mut z).map(|_| z.len()))
         })

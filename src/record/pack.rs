@@ -242,6 +242,17 @@ impl Default for Packer {
     }
 }
 
+/// One word of a frame against the same word of the slot's last frame:
+/// `None` when it breaks the template, else whether it changed.
+#[inline]
+fn word_fits(w: u64, tw: u64, digits: u64) -> Option<bool> {
+    let x = w ^ tw;
+    if x == 0 {
+        return Some(false);
+    }
+    (x & !digits == 0 && digit_mask(w) == digits).then_some(true)
+}
+
 /// A frame's shape key: its length, its text with the digits blanked, and
 /// where the digits are. Frames of one template share it; a collision only
 /// costs a frame stored whole.
@@ -410,25 +421,11 @@ fn fits(t: &Template, frame: &[u8]) -> Option<u64> {
     for i in 0..whole {
         let w = u64::from_le_bytes(frame[i * 8..i * 8 + 8].try_into().unwrap_or([0xff; 8]));
         let tw = u64::from_le_bytes(t.text[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
-        let x = w ^ tw;
-        if x != 0 {
-            let digits = t.digits[i];
-            if x & !digits != 0 || digit_mask(w) != digits {
-                return None;
-            }
-            changed |= 1 << i.min(63);
-        }
+        changed |= u64::from(word_fits(w, tw, t.digits[i])?) << i.min(63);
     }
     if whole < t.digits.len() {
         let (w, tw) = (word_at(frame, whole * 8), word_at(&t.text, whole * 8));
-        let x = w ^ tw;
-        if x != 0 {
-            let digits = t.digits[whole];
-            if x & !digits != 0 || digit_mask(w) != digits {
-                return None;
-            }
-            changed |= 1 << whole.min(63);
-        }
+        changed |= u64::from(word_fits(w, tw, t.digits[whole])?) << whole.min(63);
     }
     Some(changed)
 }
