@@ -2,7 +2,7 @@
 //! session received, sent and decided, so `replay` can feed the same engine
 //! the same inputs.
 //!
-//! The byte layout lives in `docs/recording.md`; [`format`] is its code.
+//! The byte layout lives in `docs/recording.md`; [`format`](mod@format) is its code.
 //! [`SegmentWriter`] writes blocks synchronously, [`Recorder`] puts the two
 //! streams of a session (feed and engine) on their own thread behind a
 //! bounded queue so neither the source nor the engine waits on a disk, and

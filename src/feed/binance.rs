@@ -8,7 +8,7 @@
 //! [`Malformed`] reason is counted in [`DecodeStats`]; nothing panics.
 //!
 //! The hot path (trade, bookTicker) makes no allocation: frames in the
-//! venue's own byte layout are read by walking it ([`layout`]); any other
+//! venue's own byte layout are read by walking it (`layout.rs`); any other
 //! frame goes to a strict scanner ([`json`]) that collects field spans in
 //! one pass ([`fields`]), then each event module reads the typed fields it
 //! needs. Both give the same answer for every frame the fast path takes.

@@ -252,23 +252,10 @@ pub fn encode_unsealed(out: &mut Vec<u8>, r: RecordRef<'_>) {
     out.extend_from_slice(r.payload);
 }
 
-/// The checksum of `r`'s body as [`encode_record`] lays it out, without
-/// laying it out (a packed frame's checksum is its whole frame's).
-pub fn body_crc(r: RecordRef<'_>) -> u32 {
-    let mut fixed = [0u8; RECORD_FIXED_LEN];
-    fixed[0] = r.kind as u8;
-    fixed[1..9].copy_from_slice(&r.stamp_ns.to_le_bytes());
-    fixed[9..17].copy_from_slice(&r.seq.to_le_bytes());
-    fixed[17..21].copy_from_slice(&r.conn.to_le_bytes());
-    let mut h = crc32fast::Hasher::new();
-    h.update(&fixed);
-    h.update(r.payload);
-    h.finalize()
-}
-
 /// Fills in the checksum of the record at the start of `rec`; returns its
 /// whole length, or `None` when `rec` does not hold a whole record.
-fn seal_record(rec: &mut [u8]) -> Option<usize> {
+/// Packed frames (see `super::pack`) are sealed the same way.
+pub(super) fn seal_record(rec: &mut [u8]) -> Option<usize> {
     let len = RECORD_PREFIX_LEN + u32_at(rec.get(..4)?, 0) as usize;
     let crc = crc32fast::hash(rec.get(RECORD_PREFIX_LEN..len)?);
     rec[4..8].copy_from_slice(&crc.to_le_bytes());
@@ -410,6 +397,22 @@ mod tests {
         assert_eq!(BlockHeader::decode(&bytes), Some(h));
         bytes[5] ^= 0x10;
         assert_eq!(BlockHeader::decode(&bytes), None);
+    }
+
+    #[test]
+    fn readers_take_versions_1_and_2_and_nothing_else() {
+        let with = |magic: &[u8; 8], v: u32| {
+            let mut h = [0u8; FILE_HEADER_LEN];
+            h[0..8].copy_from_slice(magic);
+            h[8..12].copy_from_slice(&v.to_le_bytes());
+            file_version(&h)
+        };
+        assert_eq!(file_version(&file_header()), Some(FORMAT_VERSION));
+        assert_eq!(with(FILE_MAGIC, 1), Some(1));
+        assert_eq!(with(FILE_MAGIC, 2), Some(2));
+        assert_eq!(with(FILE_MAGIC, 0), None);
+        assert_eq!(with(FILE_MAGIC, 3), None);
+        assert_eq!(with(b"TDRSEG02", 2), None);
     }
 
     #[test]

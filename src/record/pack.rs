@@ -383,7 +383,9 @@ impl Packer {
             *last = v;
         }
         t.text.copy_from_slice(frame);
-        seal_packed(out, start);
+        let body_len = (out.len() - start - RECORD_PREFIX_LEN) as u32;
+        out[start..start + 4].copy_from_slice(&body_len.to_le_bytes());
+        format::seal_record(&mut out[start..]);
         true
     }
 }
@@ -397,14 +399,6 @@ fn run_changed(changed: u64, pos: usize, len: usize) -> bool {
         return true;
     }
     changed >> first & ((2u64 << (last - first)) - 1) != 0
-}
-
-/// Fills in the length and checksum of the packed record begun at `start`.
-fn seal_packed(out: &mut [u8], start: usize) {
-    let body = &out[start + RECORD_PREFIX_LEN..];
-    let (len, crc) = (body.len() as u32, crc32fast::hash(body));
-    out[start..start + 4].copy_from_slice(&len.to_le_bytes());
-    out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
 }
 
 /// Whether `frame` fits template `t`: same length, the same text outside
@@ -444,7 +438,7 @@ pub struct Unpacker {
 pub enum Payload {
     /// In the block, at this range.
     Block(usize, usize),
-    /// The text of this template slot (see [`Unpacker::slot_text`]).
+    /// The text of this template slot (see [`Unpacker::payload`]).
     Slot(usize),
 }
 
@@ -475,8 +469,9 @@ impl Unpacker {
         }
     }
 
-    /// Reads the record at `at` of `block`; `check` verifies its checksum
-    /// (for a packed frame: of the frame expanded, as it was received).
+    /// Reads the record at `at` of `block`, which must follow the block's
+    /// records before it; `check` verifies its checksum (for a packed
+    /// frame, of its body as stored).
     pub fn read(&mut self, block: &[u8], at: usize, check: bool) -> Result<Found, RecordError> {
         let prefix = block.get(at..at + RECORD_PREFIX_LEN).ok_or(RecordError::Truncated)?;
         let body_len = u32::from_le_bytes(prefix[..4].try_into().unwrap_or([0; 4])) as usize;
@@ -513,7 +508,7 @@ impl Unpacker {
         let mut p = 1;
         let stamp_ns = self.state.stamp.wrapping_add(unzigzag(get_varint(body, &mut p)?));
         let seq = self.state.seq.wrapping_add(unzigzag(get_varint(body, &mut p)?));
-        let conn = u32::try_from(get_varint(body, &mut p)?).map_err(|_| RecordError::Truncated)?;
+        let conn = u32::try_from(get_varint(body, &mut p)?).map_err(|_| RecordError::Packing)?;
         let slot = usize::from(*body.get(p).ok_or(RecordError::Truncated)?);
         p += 1;
         let t = self.state.slots.get_mut(slot).filter(|t| !t.text.is_empty()).ok_or(RecordError::Packing)?;

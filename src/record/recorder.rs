@@ -2,9 +2,9 @@
 //!
 //! Producers encode records into a [`RecordBuf`] of their own and hand the
 //! whole buffer over at each flush, so the hot path pays one copy per frame
-//! and one queue operation per batch; checksums, compression and writing
-//! happen on the writer thread, and emptied buffers come back through a
-//! small pool, so handing over allocates nothing. Handing over never
+//! and one queue operation per batch; packing, checksums, compression and
+//! writing happen on the writer thread, and emptied buffers come back
+//! through a small pool, so handing over allocates nothing. Handing over never
 //! waits: when the queue is full the chunk is dropped and its records
 //! counted, and the writer puts a gap marker with the count into that
 //! stream before the next chunk it writes, so a replay knows exactly where
@@ -57,7 +57,7 @@ pub struct RecorderStats {
     /// Set by the session's end: the writer stops once its queue is empty,
     /// even if a stray producer still holds a buffer.
     pub closing: std::sync::atomic::AtomicBool,
-    /// CPU time the writer thread used (checksums, compression, writes),
+    /// CPU time the writer thread used (packing, checksums, compression, writes),
     /// set when it ends; 0 where the OS does not say.
     pub writer_cpu_ns: AtomicU64,
 }
@@ -229,7 +229,7 @@ fn run(
                 let s = c.stream as usize;
                 mark_gap(&mut writers[s], &stats.dropped[s], &mut gapped[s], c.first_ns, stats)?;
                 last_stamp[s] = c.first_ns;
-                writers[s].append_encoded(&c.bytes, c.records, c.first_ns)?;
+                writers[s].append_encoded(&c.bytes, c.first_ns)?;
                 stats.written.fetch_add(u64::from(c.records), Ordering::Relaxed);
                 pool.give(c.bytes);
             }
