@@ -5,7 +5,7 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use tickdesk::record::pack::Packer;
-use tickdesk::record::{Kind, RecordRef, format};
+use tickdesk::record::{Kind, RecordRef, WriterConfig, format};
 use tickdesk::sim::{Generator, SyntheticConfig};
 
 /// Records per block: about what the writer's 256 KiB of packed bytes hold.
@@ -43,7 +43,7 @@ fn block(c: &mut Criterion) {
     g.throughput(Throughput::Elements(BLOCK as u64));
     let mut out = Vec::with_capacity(4 << 20);
     let mut z = Vec::with_capacity(4 << 20);
-    let Ok(mut zstd) = zstd::bulk::Compressor::new(1) else {
+    let Ok(mut zstd) = zstd::bulk::Compressor::new(WriterConfig::default().zstd_level) else {
         return;
     };
     let mut packer = Packer::default();

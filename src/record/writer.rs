@@ -21,14 +21,16 @@ pub struct WriterConfig {
     pub segment_bytes: u64,
     /// Start a new segment once the current one spans this much record time.
     pub segment_ns: u64,
-    /// zstd level. 1: on recorded frames it compresses about 40% faster
-    /// than the default 3 for the same ratio (21% of the JSON lines).
+    /// zstd level. -5 (a fast level): packed frames leave zstd little to
+    /// find beyond repeated text, and on them it compresses about twice as
+    /// fast as level 1 for a session about a fifth larger (17.6 % of the
+    /// JSON lines on synthetic frames, 19-24 % on recorded Binance depth).
     pub zstd_level: i32,
 }
 
 impl Default for WriterConfig {
     fn default() -> Self {
-        Self { block_bytes: 256 << 10, segment_bytes: 64 << 20, segment_ns: 3_600_000_000_000, zstd_level: 1 }
+        Self { block_bytes: 256 << 10, segment_bytes: 64 << 20, segment_ns: 3_600_000_000_000, zstd_level: -5 }
     }
 }
 
