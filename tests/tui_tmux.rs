@@ -5,7 +5,8 @@
 //! that the terminal was restored (no alternate screen, canonical mode, echo).
 //! A third test records a synthetic session at real time and replays it in
 //! the workstation: pause, faster, slower and jump ahead, each read back from
-//! the replay clock and pace in the status bar.
+//! the replay clock and pace in the status bar. A fourth replays a plain
+//! input file, which plays as a scratch session and keeps its final screen.
 //!
 //! Needs tmux: when it is missing the test fails under `CI=true` and is
 //! skipped with a printed reason otherwise.
@@ -158,9 +159,10 @@ fn launch(dir: &tempfile::TempDir, cfg: &Path, args: &[&str], stderr: Option<&st
     let args: String = args.iter().map(|a| format!(" {a:?}")).collect();
     let redirect = stderr.map(|f| format!(" 2> {f:?}")).unwrap_or_default();
     let script = format!(
-        "cd {dir:?} && {bin:?}{args} --config {cfg:?}{redirect}; echo \"EXIT=$?\" > exit.txt; stty -a > stty.txt; \
+        "cd {dir:?} && mkdir -p tmp && TMPDIR={tmp:?} {bin:?}{args} --config {cfg:?}{redirect}; echo \"EXIT=$?\" > exit.txt; stty -a > stty.txt; \
          echo done >> stty.txt; exec sleep 600",
         dir = dir.path().display().to_string(),
+        tmp = dir.path().join("tmp").display().to_string(),
         cfg = cfg.display().to_string(),
     );
     static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
@@ -470,4 +472,56 @@ fn replay_pause_faster_slower_and_jump_show_in_the_status_bar() {
     let err = std::fs::read_to_string(dir.path().join("replay2.err")).unwrap();
     assert!(err.is_empty(), "the workstation wrote to stderr: {err}");
     assert!(log_files(dir.path()).contains("recorded with another configuration"), "the note is in the log file");
+}
+
+/// Trades of BTCUSDT as `<ns> <frame>` lines, one every 100 ms from
+/// `start_ms`; returns the text and the last trade's time (ms).
+fn trade_lines(start_ms: i64, n: i64) -> (String, i64) {
+    let mut text = String::new();
+    for i in 0..n {
+        let t = start_ms + i * 100;
+        let price = 61_000 + i % 37;
+        text += &format!(
+            "{} {{\"stream\":\"btcusdt@trade\",\"data\":{{\"e\":\"trade\",\"E\":{t},\"s\":\"BTCUSDT\",\"t\":{},\"p\":\"{price}.25000000\",\"q\":\"0.01000000\",\"T\":{t},\"m\":true,\"M\":true}}}}\n",
+            t * 1_000_000,
+            1000 + i
+        );
+    }
+    (text, start_ms + (n - 1) * 100)
+}
+
+#[test]
+fn a_replayed_input_file_keeps_its_final_screen_until_quit() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path());
+    // 60 s of market: at 1x the clock must visibly run, at max it ends at once.
+    let (text, last_ms) = trade_lines(1_723_161_255_000, 600);
+    std::fs::write(dir.path().join("trades.txt"), text).unwrap();
+
+    let t = launch(&dir, &cfg, &["replay", "trades.txt", "--speed", "1"], Some("file.err"));
+    let first = wait_replay(&t, "the file's replay clock at 1x", |b| b.pace == "1x");
+    assert!(first.clock_ms >= 1_723_161_255_000 && first.clock_ms < last_ms, "clock at {first:?}");
+    let scratch: Vec<_> = std::fs::read_dir(dir.path().join("tmp")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(
+        scratch.iter().any(|n| n.to_string_lossy().starts_with("tickdesk-replay-")),
+        "the file plays from a scratch session under TMPDIR: {scratch:?}"
+    );
+    // The replay keys work on a file as on a session: up to max, it plays to its end.
+    for _ in 0..9 {
+        t.keys(&[">"]);
+    }
+    let end = wait_replay(&t, "the end of the file", |b| b.ended);
+    assert_eq!(end.clock_ms, last_ms, "the final screen shows the last trade's time");
+    let ended_at = Instant::now();
+    let s = t.wait_for("a second after the end", |_| ended_at.elapsed() >= Duration::from_secs(1));
+    assert!(s.contains("Chart BTCUSDT") && s.contains("trades.txt"), "final screen:\n{s}");
+    assert!(!t.dir.join("exit.txt").exists(), "the workstation closed by itself at the end of the file");
+    quit_and_check(&t);
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("tmp")).unwrap().collect();
+    assert!(left.is_empty(), "the scratch session is removed at exit: {left:?}");
+    let err = std::fs::read_to_string(dir.path().join("file.err")).unwrap();
+    assert_eq!(err.trim(), "tickdesk: reading trades.txt to replay it", "stderr: {err}");
 }

@@ -104,18 +104,24 @@ pub fn run(cfg: &Config, args: &ReplayArgs) -> Result<Summary, RunError> {
     if args.path.is_dir() {
         return play(cfg, args, None, None);
     }
-    if args.from.is_some() || args.to.is_some() || args.verify {
-        return Err(RunError::Config(format!(
-            "{}: --from, --to and --verify need a session directory (an input file has no recorded decisions)",
-            args.path.display()
-        )));
-    }
+    refuse_session_flags(args)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| RunError::Runtime(format!("cannot start the runtime: {e}")))?;
     rt.block_on(super::headless::run(cfg, &file_args(args)))
+}
+
+/// `--from`, `--to` and `--verify` are for session directories.
+pub fn refuse_session_flags(args: &ReplayArgs) -> Result<(), RunError> {
+    if args.from.is_some() || args.to.is_some() || args.verify {
+        return Err(RunError::Config(format!(
+            "{}: --from, --to and --verify need a session directory (an input file has no recorded decisions)",
+            args.path.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The headless arguments that replay an input file.

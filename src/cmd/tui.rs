@@ -19,6 +19,7 @@ use crate::ui::terminal::TerminalGuard;
 use crate::ui::theme::ThemeSet;
 use crossterm::event;
 use hdrhistogram::Histogram;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -48,20 +49,24 @@ pub fn run(cfg: &Config, args: &UiArgs) -> Result<(), RunError> {
 /// `tickdesk replay PATH` in the workstation: the session plays at its
 /// speed, and the replay keys pause, speed up, slow down and jump ahead.
 pub fn replay(cfg: &Config, args: &ReplayArgs) -> Result<(), RunError> {
-    if !args.path.is_dir() {
-        let ui = UiArgs {
-            input: Some(args.path.clone()),
-            exchange_info: args.exchange_info.clone(),
-            speed: args.speed.clone(),
-            theme: args.theme.clone(),
-            fps: args.fps,
-            no_record: true,
-            ..UiArgs::default()
-        };
-        return run(cfg, &ui);
+    if args.path.is_dir() {
+        return replay_session(cfg, args, &args.path);
     }
+    // A plain file plays as a session: imported into a scratch directory
+    // first, it has the replay clock, pacing and keys of a recorded session,
+    // and its final screen stays until the trader quits.
+    super::replay::refuse_session_flags(args)?;
+    let scratch = ScratchDir::create()?;
+    eprintln!("tickdesk: reading {} to replay it", args.path.display());
+    super::import::run(cfg, &args.path, scratch.path(), args.exchange_info.as_deref())?;
+    let session = ReplayArgs { path: scratch.path().to_path_buf(), ..args.clone() };
+    replay_session(cfg, &session, &args.path)
+}
+
+/// Replays the session directory `args.path`, naming it `shown` on screen.
+fn replay_session(cfg: &Config, args: &ReplayArgs, shown: &Path) -> Result<(), RunError> {
     let session =
-        SessionInfo { venue: args.path.display().to_string(), route: "paper".into(), replay: true, source_drops: 0 };
+        SessionInfo { venue: shown.display().to_string(), route: "paper".into(), replay: true, source_drops: 0 };
     let control = Arc::new(crate::replay::ReplayControl::default());
     let look = Look { theme: args.theme.clone(), fps: args.fps };
     let args = args.clone();
@@ -69,6 +74,30 @@ pub fn replay(cfg: &Config, args: &ReplayArgs) -> Result<(), RunError> {
     workstation(cfg, &look, session, Some(control), move |cfg, front, _| {
         super::replay::play(cfg, &args, Some(front), Some(player_control))
     })
+}
+
+/// A directory of this process under the system's temporary directory,
+/// removed with everything in it when dropped.
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn create() -> Result<Self, RunError> {
+        let p = std::env::temp_dir().join(format!("tickdesk-replay-{}", std::process::id()));
+        // A directory of that name is a leftover of a killed run with the same id.
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).map_err(|e| RunError::Runtime(format!("{}: {e}", p.display())))?;
+        Ok(Self(p))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// How the workstation looks: theme and frame rate.
