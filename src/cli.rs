@@ -285,7 +285,9 @@ pub struct BenchArgs {
     /// Ingest mode: record the session under DIR (ingest does not record without it).
     #[arg(long, value_name = "DIR")]
     pub record: Option<PathBuf>,
-    /// Record mode: market time of each headless run (default 10m).
+    /// Record mode: market time of each headless run (default 60m: about
+    /// 4 s at full speed, so a session's fixed costs, such as the final
+    /// sync, weigh as little as they do in a real session).
     #[arg(long)]
     pub duration: Option<String>,
 }

@@ -53,7 +53,7 @@ pub struct RecordBenchReport {
 }
 
 pub fn run(args: &BenchArgs) -> Result<RecordBenchReport, RunError> {
-    let market = args.duration.clone().unwrap_or_else(|| "10m".into());
+    let market = args.duration.clone().unwrap_or_else(|| "60m".into());
     let exe = std::env::current_exe().map_err(|e| RunError::Runtime(format!("cannot find the binary: {e}")))?;
     let work = WorkDir::create()?;
     let seed: Vec<String> = args.seed.map(|s| vec!["--seed".to_string(), s.to_string()]).unwrap_or_default();
