@@ -15,6 +15,7 @@ pub mod live;
 pub mod recording;
 pub mod replay;
 pub mod route;
+pub mod scratch;
 pub mod sim_exchange;
 pub mod source;
 pub mod summary;

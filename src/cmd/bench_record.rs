@@ -55,7 +55,7 @@ pub struct RecordBenchReport {
 pub fn run(args: &BenchArgs) -> Result<RecordBenchReport, RunError> {
     let market = args.duration.clone().unwrap_or_else(|| "60m".into());
     let exe = std::env::current_exe().map_err(|e| RunError::Runtime(format!("cannot find the binary: {e}")))?;
-    let work = WorkDir::create()?;
+    let work = super::scratch::ScratchDir::create("bench-record")?;
     let seed: Vec<String> = args.seed.map(|s| vec!["--seed".to_string(), s.to_string()]).unwrap_or_default();
     let mut runs = Vec::new();
     for i in 0..args.runs.max(1) {
@@ -134,27 +134,6 @@ pub fn print_table(r: &RecordBenchReport) {
         "  median: recording costs {:.1} %, session {:.1} % of JSON lines, replay {:.0} events/s",
         r.cost_pct, r.size_pct, r.replay_events_per_sec
     );
-}
-
-/// A scratch directory removed at the end, whatever happens.
-struct WorkDir(PathBuf);
-
-impl WorkDir {
-    fn create() -> Result<Self, RunError> {
-        let p = std::env::temp_dir().join(format!("tickdesk-bench-record-{}", std::process::id()));
-        std::fs::create_dir_all(&p).map_err(|e| RunError::Runtime(format!("{}: {e}", p.display())))?;
-        Ok(Self(p))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for WorkDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Runs `c` with `--summary` into `dir` and returns the summary.

@@ -19,7 +19,7 @@ use crate::ui::terminal::TerminalGuard;
 use crate::ui::theme::ThemeSet;
 use crossterm::event;
 use hdrhistogram::Histogram;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -56,7 +56,7 @@ pub fn replay(cfg: &Config, args: &ReplayArgs) -> Result<(), RunError> {
     // first, it has the replay clock, pacing and keys of a recorded session,
     // and its final screen stays until the trader quits.
     super::replay::refuse_session_flags(args)?;
-    let scratch = ScratchDir::create()?;
+    let scratch = super::scratch::ScratchDir::create("replay")?;
     eprintln!("tickdesk: reading {} to replay it", args.path.display());
     super::import::run(cfg, &args.path, scratch.path(), args.exchange_info.as_deref())?;
     let session = ReplayArgs { path: scratch.path().to_path_buf(), ..args.clone() };
@@ -74,30 +74,6 @@ fn replay_session(cfg: &Config, args: &ReplayArgs, shown: &Path) -> Result<(), R
     workstation(cfg, &look, session, Some(control), move |cfg, front, _| {
         super::replay::play(cfg, &args, Some(front), Some(player_control))
     })
-}
-
-/// A directory of this process under the system's temporary directory,
-/// removed with everything in it when dropped.
-struct ScratchDir(PathBuf);
-
-impl ScratchDir {
-    fn create() -> Result<Self, RunError> {
-        let p = std::env::temp_dir().join(format!("tickdesk-replay-{}", std::process::id()));
-        // A directory of that name is a leftover of a killed run with the same id.
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).map_err(|e| RunError::Runtime(format!("{}: {e}", p.display())))?;
-        Ok(Self(p))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// How the workstation looks: theme and frame rate.
