@@ -1,7 +1,8 @@
 //! The session format on its own: records written through the recording
 //! thread come back in order across segments; a torn tail and a corrupt
 //! block in the middle are reported with their offsets and everything else
-//! is still read; a full queue drops, counts and leaves a gap marker.
+//! is still read; a full queue drops, counts and leaves a gap marker;
+//! blocks compressed at the packed level and at the default one read back.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a panic is a failed test
 
@@ -181,4 +182,61 @@ fn an_existing_session_is_never_overwritten() {
     let again = SegmentWriter::create(&dir, Stream::Feed.prefix(), &header(), small_blocks());
     assert!(again.is_err());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Bytes that repeat no template: frames of them are stored whole.
+fn noise(i: u64) -> Vec<u8> {
+    let mut x = i.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..40 + i % 60)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// Writes `frames` straight through a segment writer (one stream) and
+/// returns the bytes written.
+fn write_frames(dir: &Path, config: WriterConfig, frames: &[Vec<u8>]) -> u64 {
+    let mut w = SegmentWriter::create(dir, Stream::Feed.prefix(), &header(), config).unwrap();
+    for (i, f) in frames.iter().enumerate() {
+        let r =
+            tickdesk::record::RecordRef { kind: Kind::Frame, stamp_ns: i as u64, seq: i as u64, conn: 1, payload: f };
+        w.append(r).unwrap();
+    }
+    w.finish().unwrap().bytes
+}
+
+#[test]
+fn blocks_that_pack_well_and_blocks_that_do_not_both_read_back() {
+    // Full-size blocks: tens of thousands of trades pack to a fraction of
+    // their size (the packed zstd level); noise does not (the default one).
+    let mut frames: Vec<Vec<u8>> = (0..40_000).map(frame).collect();
+    frames.extend((0..3_000).map(noise));
+    frames.extend((40_000..60_000).map(frame));
+    let (packed_level, one_level) = (tempdir("levels-packed"), tempdir("levels-one"));
+    let a = write_frames(&packed_level, WriterConfig::default(), &frames);
+    // Never under 0 %: every block at the default level.
+    let b = write_frames(&one_level, WriterConfig { packed_pct: 0, ..WriterConfig::default() }, &frames);
+    assert_ne!(a, b, "well-packed blocks are compressed at their own level");
+    for dir in [&packed_level, &one_level] {
+        let mut r = StreamReader::open(dir, Stream::Feed).unwrap();
+        let mut got = Vec::new();
+        while let Some(rec) = r.next_record().unwrap() {
+            if rec.kind == Kind::Frame {
+                got.push(rec.payload.to_vec());
+            }
+        }
+        assert!(r.issues().is_empty(), "{:?}", r.issues());
+        assert!(
+            got == frames,
+            "{} frames read back from {}, not the {} written",
+            got.len(),
+            dir.display(),
+            frames.len()
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
