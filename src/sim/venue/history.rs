@@ -27,6 +27,11 @@ pub fn backfill(
     if span_ms <= 0 {
         return Ok(sc.clone());
     }
+    // From the start of the candle that holds `now - span`: the first trade
+    // then falls in that candle whenever the venue starts, and the history
+    // always has `kline_history` closed candles (started a moment before a
+    // boundary, it had one fewer when its first trade came after it).
+    let span_ms = now_ms - super::candles::bucket(vc.history_interval, now_ms - span_ms).0;
     let mut hc = sc.clone();
     hc.seed = sc.seed ^ SEED_SALT;
     hc.rate = vc.history_rate.min(MAX_MESSAGES / (span_ms as f64 / 1000.0));
@@ -82,9 +87,15 @@ mod tests {
 
     #[test]
     fn history_fills_the_klines_and_the_live_market_continues_it() {
+        // Any moment, and the one where the history would begin 1 ms before a minute boundary.
+        for now in [1_700_000_000_000, 1_700_000_040_000 - 1, 1_700_000_040_000, 1_700_000_012_345] {
+            history_at(now);
+        }
+    }
+
+    fn history_at(now: i64) {
         let sc = SyntheticConfig::default();
         let vc = SimVenueConfig { kline_history: 30, ..SimVenueConfig::default() };
-        let now = 1_700_000_000_000;
         let mut st =
             MarketState::new(Keep { kline_history: 30, depth_levels: 10, recent_trades: 10, ladder: true, seed: 1 });
         for inst in Generator::new(&sc, now).unwrap().instruments() {
@@ -93,7 +104,7 @@ mod tests {
         let live = backfill(&sc, &vc, now, &mut st).unwrap();
         let btc = st.get(0).unwrap();
         let m1 = btc.candles.query(Timeframe::M1, None, None, 1000);
-        assert_eq!(m1.len(), 31, "30 closed and the open one");
+        assert_eq!(m1.len(), 31, "30 closed and the open one, now = {now}");
         assert!(m1.windows(2).all(|w| w[1].open_time == w[0].close_time + 1));
         assert!(m1.iter().all(|b| b.open_time % 60_000 == 0 && b.close_time < now + 60_000));
         assert!(m1.iter().filter(|b| b.trades > 0).count() > 25);
