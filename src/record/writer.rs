@@ -140,10 +140,15 @@ impl SegmentWriter {
     /// Buffers one record; seals a block when the buffer is full.
     pub fn append(&mut self, r: RecordRef<'_>) -> io::Result<()> {
         self.rotate_if_due(r.stamp_ns)?;
+        self.buffer(r);
+        self.seal_if_full()
+    }
+
+    /// Packs one record into the block and counts it.
+    fn buffer(&mut self, r: RecordRef<'_>) {
         self.packer.push(&mut self.raw, r);
         self.records += 1;
         self.unpacked += format::RECORD_PREFIX_LEN + format::RECORD_FIXED_LEN + r.payload.len();
-        self.seal_if_full()
     }
 
     /// Buffers records already encoded by a producer with their checksums
@@ -249,9 +254,7 @@ impl SegmentWriter {
 
     fn push_header(&mut self, stamp_ns: u64) {
         let header = std::mem::take(&mut self.header);
-        self.packer.push(&mut self.raw, RecordRef { kind: Kind::Header, stamp_ns, seq: 0, conn: 0, payload: &header });
-        self.records += 1;
-        self.unpacked += format::RECORD_PREFIX_LEN + format::RECORD_FIXED_LEN + header.len();
+        self.buffer(RecordRef { kind: Kind::Header, stamp_ns, seq: 0, conn: 0, payload: &header });
         self.header = header;
     }
 }
