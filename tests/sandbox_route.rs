@@ -14,8 +14,9 @@ use std::process::{Command, Output};
 const KEY: &str = "sandboxtestkey0123456789abcdefSECRETLESS";
 const SECRET: &str = "sandbox-test-secret-must-never-appear-9f8e7d";
 
-/// Fast strategies so a short run trades: a 1 s MA cross on BTCUSDT and
-/// RSI reversion on ETHUSDT.
+/// Strategies that trade in a short run: a 1 s MA cross on BTCUSDT, and a
+/// probe on ETHUSDT, because a few seconds of live-paced market may hold no
+/// upward cross at all.
 const CONFIG: &str = r#"
 [[strategies]]
 kind = "ma-cross"
@@ -23,6 +24,12 @@ symbol = "BTCUSDT"
 timeframe = "1s"
 fast = 2
 slow = 4
+qty = "0.01"
+
+[[strategies]]
+kind = "probe"
+symbol = "ETHUSDT"
+every-n-trades = 400
 qty = "0.01"
 "#;
 
