@@ -35,7 +35,8 @@ pub struct UiArgs {
     /// Also subscribe to the diff-depth stream, for the depth ladder.
     #[arg(long)]
     pub depth: bool,
-    /// Replay a recorded file through the workstation instead of a venue.
+    /// Replay a recorded file (or session directory) instead of a venue, as
+    /// `tickdesk replay FILE` does: paced by `--speed`, real time by default.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
     /// exchangeInfo that defines the instruments of `--input`.

@@ -376,3 +376,17 @@ fn export_to_parquet_reads_back_with_the_summary_counts() {
 fn wall_ns() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
 }
+
+#[test]
+fn workstation_input_refuses_live_venue_flags_before_the_screen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("frames.txt"), "").unwrap();
+    for (flag, value) in [("--venue", Some("sim")), ("--record", Some("rec")), ("--depth", None)] {
+        let out = tickdesk(dir).args(["--input", "frames.txt", flag]).args(value).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("{flag} does not apply to --input")), "{flag}: {err}");
+        assert!(!dir.join("rec").exists(), "nothing recorded");
+    }
+}

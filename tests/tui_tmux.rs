@@ -525,3 +525,27 @@ fn a_replayed_input_file_keeps_its_final_screen_until_quit() {
     let err = std::fs::read_to_string(dir.path().join("file.err")).unwrap();
     assert_eq!(err.trim(), "tickdesk: reading trades.txt to replay it", "stderr: {err}");
 }
+
+#[test]
+fn the_workstation_plays_an_input_file_at_its_speed_and_keeps_the_end() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path());
+    let (text, last_ms) = trade_lines(1_723_161_255_000, 600);
+    std::fs::write(dir.path().join("trades.txt"), text).unwrap();
+
+    // `--input` plays as `replay FILE` does: paced by `--speed`, then the final screen stays.
+    let t = launch(&dir, &cfg, &["--input", "trades.txt", "--speed", "max"], Some("input.err"));
+    let end = wait_replay(&t, "the end of the file at max", |b| b.ended);
+    assert_eq!(end.pace, "max");
+    assert_eq!(end.clock_ms, last_ms, "the final screen shows the last trade's time");
+    let ended_at = Instant::now();
+    let s = t.wait_for("a second after the end", |_| ended_at.elapsed() >= Duration::from_secs(1));
+    assert!(s.contains("Chart BTCUSDT") && s.contains("trades.txt"), "final screen:\n{s}");
+    assert!(!t.dir.join("exit.txt").exists(), "the workstation closed by itself at the end of the file");
+    quit_and_check(&t);
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("tmp")).unwrap().collect();
+    assert!(left.is_empty(), "the scratch session is removed at exit: {left:?}");
+}

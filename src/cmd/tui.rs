@@ -30,19 +30,54 @@ const IDLE_REDRAW: Duration = Duration::from_secs(1);
 
 /// Runs the workstation until the trader quits or a signal arrives.
 pub fn run(cfg: &Config, args: &UiArgs) -> Result<(), RunError> {
+    if let Some(path) = &args.input {
+        return replay(cfg, &input_as_replay(args, path)?);
+    }
     let session = SessionInfo {
-        venue: match &args.input {
-            Some(p) => p.display().to_string(),
-            None => args.venue.clone().unwrap_or_else(|| "sim".into()),
-        },
+        venue: args.venue.clone().unwrap_or_else(|| "sim".into()),
         route: args.route.clone().unwrap_or_else(|| cfg.route.mode.to_string()),
-        replay: args.input.is_some(),
+        replay: false,
         source_drops: 0,
     };
     let source = args.source();
     let look = Look { theme: args.theme.clone(), fps: args.fps };
     workstation(cfg, &look, session, None, move |cfg, front, handle| {
         handle.block_on(headless::run_with(cfg, &source, Some(front)))
+    })
+}
+
+/// `tickdesk --input FILE` plays the file as `tickdesk replay FILE` does:
+/// paced by `--speed` (real time by default), with the replay keys, and
+/// its final screen stays until the trader quits. Flags of a live venue
+/// mean nothing to a file and are refused rather than ignored.
+fn input_as_replay(args: &UiArgs, path: &Path) -> Result<ReplayArgs, RunError> {
+    let live = [
+        ("--venue", args.venue.is_some()),
+        ("--symbols", !args.symbols.is_empty()),
+        ("--ws-url", args.ws_url.is_some()),
+        ("--rest-url", args.rest_url.is_some()),
+        ("--depth", args.depth),
+        ("--seed", args.seed.is_some()),
+        ("--route", args.route.is_some()),
+        ("--allow-production", args.allow_production),
+        ("--ws-api-url", args.ws_api_url.is_some()),
+        ("--record", args.record.is_some()),
+    ];
+    if let Some((flag, _)) = live.iter().find(|(_, given)| *given) {
+        return Err(RunError::Config(format!("{flag} does not apply to --input, which plays a recorded file")));
+    }
+    Ok(ReplayArgs {
+        path: path.to_path_buf(),
+        headless: false,
+        speed: args.speed.clone(),
+        from: None,
+        to: None,
+        verify: false,
+        summary: None,
+        status_interval: None,
+        exchange_info: args.exchange_info.clone(),
+        theme: args.theme.clone(),
+        fps: args.fps,
     })
 }
 
