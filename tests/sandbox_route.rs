@@ -56,12 +56,12 @@ fn run(envs: &[(&str, &str)], extra: &[&str], keys: bool) -> Run {
             "--config",
             cfg.to_str().unwrap(),
             "headless",
-            "--no-record",
             "--status-interval",
             "0",
             "--symbols",
             "btcusdt,ethusdt",
         ])
+        .args(if extra.contains(&"--record") { None } else { Some("--no-record") })
         .args(extra)
         .output()
         .unwrap();
@@ -210,4 +210,64 @@ fn assert_secrets_absent(r: &Run) {
         assert!(!text.contains(SECRET), "the secret appears in {what}");
         assert!(!text.contains(KEY), "the full API key appears in {what}");
     }
+}
+
+/// Every record payload of both streams of the one session under `parent`.
+fn session_payloads(parent: &std::path::Path) -> Vec<Vec<u8>> {
+    use tickdesk::record::{Stream, StreamReader};
+    let dirs: Vec<_> = std::fs::read_dir(parent).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    let mut out = Vec::new();
+    for stream in [Stream::Feed, Stream::Engine] {
+        let mut r = StreamReader::open(&dirs[0], stream).unwrap();
+        while let Some(rec) = r.next_record().unwrap() {
+            out.push(rec.payload.to_vec());
+        }
+    }
+    out
+}
+
+#[test]
+fn a_recorded_sandbox_session_replays_the_venue_answers_to_the_same_decisions() {
+    let rec = tempfile::tempdir().unwrap();
+    let rec_dir = rec.path().to_str().unwrap();
+    let r = run(&[], &["--route", "sandbox", "--duration", "8s", "--record", rec_dir], true);
+    let live = summary(&r);
+    assert!(live["recording"]["records"].as_u64().unwrap() > 100, "{}", live["recording"]);
+    let submitted = live["orders"]["submitted"].as_u64().unwrap();
+    assert!(submitted > 0, "{}", live["orders"]);
+    assert!(live["fills"].as_u64().unwrap() > 0);
+    // Neither the key nor the secret is in the session.
+    for p in session_payloads(rec.path()) {
+        for secret in [KEY, SECRET] {
+            assert!(!p.windows(secret.len()).any(|w| w == secret.as_bytes()), "a recorded payload holds a secret");
+        }
+    }
+    let session = std::fs::read_dir(rec.path()).unwrap().next().unwrap().unwrap().path();
+    let replay = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_tickdesk"))
+            .env("TICKDESK_LOG__DIR", r.logs.path())
+            .env_remove("RUST_LOG")
+            .env_remove("BINANCE_API_KEY")
+            .env_remove("BINANCE_API_SECRET")
+            .arg("--config")
+            .arg(r.logs.path().join("fast.toml"))
+            .args(["replay", "--headless", "--speed", "max", "--status-interval", "0", "--verify"])
+            .arg(&session)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    // No keys and no venue: the answers come from the recording.
+    let (a, b) = (replay(), replay());
+    assert_eq!(a["replay"]["route"], "sandbox");
+    for k in ["events", "orders", "fills", "positions", "pnl", "risk_rejections", "candles_closed"] {
+        assert_eq!(live[k], a[k], "live vs replay differ in {k}");
+        assert_eq!(a[k], b[k], "two replays differ in {k}");
+    }
+    let v = &a["replay"]["verify"];
+    assert_eq!(v["divergence"], Value::Null, "{v}");
+    assert!(v["matched"].as_u64().unwrap() >= submitted, "{v}");
+    assert_eq!(v, &b["replay"]["verify"]);
 }

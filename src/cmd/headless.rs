@@ -91,6 +91,7 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
         }
         _ => (Router::Paper(PaperRouter::new(&cfg.paper).map_err(Bad)?), None),
     };
+    let route = router.name();
     let mut engine = build_engine_with(&cfg, instruments.clone(), router).map_err(Bad)?;
     // Recorded input and the generator at full speed wait when the engine is
     // behind (results must not depend on machine speed); paced and live
@@ -110,6 +111,7 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
                     sequencer: true,
                     lossy,
                     instruments_auto: false,
+                    route,
                 },
                 _ => RunFacts {
                     venue: "synthetic".into(),
@@ -118,6 +120,7 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
                     sequencer: false,
                     lossy,
                     instruments_auto: false,
+                    route,
                 },
             };
             let rec = recording::start(&parent, &recording::header(&cfg, &facts))?;

@@ -56,6 +56,7 @@ pub fn run(cfg: &Config, input: &Path, out: &Path, exchange_info: Option<&Path>)
         sequencer: false,
         lossy: false,
         instruments_auto: true,
+        route: "paper",
     };
     let header = super::recording::header(cfg, &facts);
     let session = SessionRecorder::create_in(out, &header, &SessionOptions::default())

@@ -35,6 +35,8 @@ pub struct RunFacts<'a> {
     pub lossy: bool,
     /// Symbols first met in a frame are added on the fly (imported files).
     pub instruments_auto: bool,
+    /// `paper` or `sandbox` ([`crate::route::Router::name`]).
+    pub route: &'static str,
 }
 
 /// The configuration's hash as headers store it: tells a replay whether
@@ -58,6 +60,7 @@ pub fn header(cfg: &Config, facts: &RunFacts<'_>) -> SessionHeader {
         sequencer: facts.sequencer,
         lossy: facts.lossy,
         batch_size: u32::try_from(cfg.engine.batch_size.max(1)).unwrap_or(u32::MAX),
+        route: facts.route.to_string(),
     }
 }
 

@@ -25,7 +25,7 @@ use crate::domain::{Instruments, Venue};
 use crate::engine::{Engine, Event, build_engine_with};
 use crate::feed::binance::BinanceDecoder;
 use crate::record::{Kind, SessionHeader, Stream, StreamReader};
-use crate::route::{PaperRouter, Router};
+use crate::route::{PaperRouter, RecordedVenue, Router, SandboxRouter};
 use pacer::Pacer;
 pub use player::{Gate, Player, Step};
 use serde::Serialize;
@@ -39,6 +39,8 @@ use std::time::{Duration, Instant};
 pub struct ReplayReport {
     pub session: String,
     pub venue: String,
+    /// `paper`, or `sandbox`: the venue's recorded answers were fed back.
+    pub route: String,
     /// The tickdesk version that recorded it.
     pub recorded_by: String,
     /// Session start, `YYYYMMDDTHHMMSSZ`.
@@ -168,6 +170,7 @@ pub fn play(
     let mut report = ReplayReport {
         session: origin.clone(),
         venue: h.venue.clone(),
+        route: route_of(h).to_string(),
         recorded_by: h.tickdesk_version.clone(),
         started: crate::record::utc_stamp(start_ns),
         config_matches,
@@ -278,7 +281,12 @@ pub fn prepare(cfg: &Config, opened: Opened, origin: &str, verify: bool) -> Resu
     use RunError::Config as Bad;
     let h = opened.header;
     let instruments = instruments_of(&h)?;
-    let router = Router::Paper(PaperRouter::new(&cfg.paper).map_err(Bad)?);
+    // A sandbox session's venue answers are in the recording: the replay
+    // routes to no venue and feeds them where the engine took them live.
+    let router = match route_of(&h) {
+        "sandbox" => Router::Sandbox(SandboxRouter::new(Box::new(RecordedVenue))),
+        _ => Router::Paper(PaperRouter::new(&cfg.paper).map_err(Bad)?),
+    };
     let mut engine = build_engine_with(cfg, instruments.clone(), router).map_err(Bad)?;
     engine.set_journal(verify);
     // Events of a session whose source never dropped reach the engine as
@@ -294,6 +302,12 @@ pub fn prepare(cfg: &Config, opened: Opened, origin: &str, verify: bool) -> Resu
     }
     let player = Player::new(opened.feed, opened.engine, frames, h, verify);
     Ok((engine, player))
+}
+
+/// Where the session's orders went (sessions from before routes were
+/// recorded were paper).
+pub fn route_of(h: &SessionHeader) -> &str {
+    if h.route.is_empty() { "paper" } else { &h.route }
 }
 
 /// The engine's and decoder's instruments as the session started.

@@ -100,8 +100,10 @@ pub fn replay(cfg: &Config, args: &ReplayArgs) -> Result<(), RunError> {
 
 /// Replays the session directory `args.path`, naming it `shown` on screen.
 fn replay_session(cfg: &Config, args: &ReplayArgs, shown: &Path) -> Result<(), RunError> {
-    let session =
-        SessionInfo { venue: shown.display().to_string(), route: "paper".into(), replay: true, source_drops: 0 };
+    // The route as recorded; a session that does not open is reported by the replay itself.
+    let route = super::replay::open(&args.path, false)
+        .map_or("paper".into(), |o| super::replay::route_of(&o.header).to_string());
+    let session = SessionInfo { venue: shown.display().to_string(), route, replay: true, source_drops: 0 };
     let control = Arc::new(crate::replay::ReplayControl::default());
     let look = Look { theme: args.theme.clone(), fps: args.fps };
     let args = args.clone();

@@ -164,6 +164,11 @@ pub struct SessionHeader {
     /// and paced sources); only then does a replay wait for batch markers.
     #[serde(default)]
     pub lossy: bool,
+    /// Where orders went: `paper`, or `sandbox` (a venue; its answers are
+    /// recorded as inputs and a replay feeds them back). Empty in sessions
+    /// from before routes were recorded, which were paper.
+    #[serde(default)]
+    pub route: String,
 }
 
 /// An instrument as the header stores it: raw fixed-point integers, exact.

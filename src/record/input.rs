@@ -1,7 +1,7 @@
 //! Engine inputs that are not frames, as bytes: status changes (the
 //! stale-feed timer), clock offsets, backfilled candles, timer ticks,
-//! commands and depth snapshots. A replay decodes them back into the very
-//! events the engine consumed live. Little-endian integers, a tag byte per
+//! commands, depth snapshots and venue answers (sandbox route). A replay
+//! decodes them back into the very events the engine consumed live. Little-endian integers, a tag byte per
 //! variant; a decoder that meets anything else says so instead of guessing.
 
 use crate::domain::{
@@ -10,9 +10,10 @@ use crate::domain::{
 };
 use crate::engine::{Command, EventKind};
 
+mod venue;
+
 /// Encodes `kind` when it is a recordable input; `false` for what a replay
-/// regenerates itself (instrument announcements, feed figures) and for
-/// what is not recorded yet (sandbox venue updates).
+/// regenerates itself (instrument announcements, feed figures).
 pub fn encode(kind: &EventKind, out: &mut Vec<u8>) -> bool {
     let mut w = W(out);
     match kind {
@@ -52,6 +53,10 @@ pub fn encode(kind: &EventKind, out: &mut Vec<u8>) -> bool {
                     w.i64(l.qty.0);
                 }
             }
+        }
+        EventKind::Venue(u) => {
+            w.u8(7);
+            w.venue(u);
         }
         _ => return false,
     }
@@ -104,6 +109,7 @@ pub fn decode(bytes: &[u8]) -> Result<EventKind, InputError> {
                 asks,
             }))
         }
+        7 => EventKind::Venue(Box::new(r.venue()?)),
         t => return Err(InputError::UnknownTag(t)),
     };
     Ok(kind)
@@ -368,6 +374,49 @@ mod tests {
             bids: vec![Level { price: Price(10), qty: Qty(2) }],
             asks: vec![Level { price: Price(11), qty: Qty(3) }, Level { price: Price(12), qty: Qty(1) }],
         })));
+    }
+
+    #[test]
+    fn every_venue_update_round_trips() {
+        use crate::domain::Liquidity;
+        use crate::route::{RoundTrip, VenueUpdate};
+        let id = OrderId(9);
+        let rtt = Some(RoundTrip { ns: 1_234_567 });
+        for u in [
+            VenueUpdate::Accepted { id, venue_order_id: 77, time_ms: 5, rtt },
+            VenueUpdate::Accepted { id, venue_order_id: -1, time_ms: 5, rtt: None },
+            VenueUpdate::Fill {
+                id,
+                trade_id: 3,
+                price: Price(101),
+                qty: Qty(4),
+                fee: Notional(-(1 << 70)),
+                liquidity: Liquidity::Maker,
+                time_ms: 6,
+                rtt,
+            },
+            VenueUpdate::Fill {
+                id,
+                trade_id: 4,
+                price: Price(1),
+                qty: Qty(1),
+                fee: Notional(0),
+                liquidity: Liquidity::Taker,
+                time_ms: 6,
+                rtt: None,
+            },
+            VenueUpdate::Canceled { id, time_ms: 7, rtt },
+            VenueUpdate::Expired { id, time_ms: 8 },
+            VenueUpdate::Rejected { id, time_ms: 9, code: -2010, msg: "Account has insufficient balance.".into() },
+            VenueUpdate::CancelRejected { id, time_ms: 10, code: -2011, msg: "Unknown order sent.".into() },
+            VenueUpdate::Unknown { id, detail: String::new() },
+        ] {
+            round_trip(EventKind::Venue(Box::new(u)));
+        }
+        assert_eq!(
+            decode(&[7, 9, 0, 0, 0, 0, 0, 0, 0, 0]),
+            Err(InputError::UnknownCode { what: "venue update", code: 9 })
+        );
     }
 
     #[test]

@@ -23,6 +23,18 @@ pub trait RequestSink: Send {
     fn try_send(&mut self, r: VenueRequest) -> bool;
 }
 
+/// The venue of a replayed sandbox session: requests go nowhere, because
+/// the venue's answers are in the recording and reach the engine as inputs
+/// where it took them live.
+#[derive(Debug, Default)]
+pub struct RecordedVenue;
+
+impl RequestSink for RecordedVenue {
+    fn try_send(&mut self, _: VenueRequest) -> bool {
+        true
+    }
+}
+
 /// Round-trip times the gateway measured (monotonic ns), for the latency
 /// histograms; informational, never a decision input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
