@@ -3,7 +3,7 @@
 
 use crate::engine::{Engine, Event};
 use crate::ui::model::{ScreenBuilder, ScreenData, ViewRequest};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
@@ -15,6 +15,9 @@ pub struct FrontEnd {
     /// Receives the command channel once the run has set up its source.
     pub commands: std::sync::mpsc::Sender<mpsc::Sender<Vec<Event>>>,
     pub screen: ScreenFeed,
+    /// Events the source dropped because the engine's channel was full; the
+    /// source adds, the screen shows it (the status bar's `drops`).
+    pub drops: Arc<AtomicU64>,
 }
 
 /// Builds and publishes screens on the engine thread at a capped rate.

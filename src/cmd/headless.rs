@@ -163,6 +163,7 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
         Some(f) => {
             // Commands go in out of band, as feed figures do; the engine orders them by arrival.
             let _ = f.commands.send(sink.side_channel());
+            sink.share_drops(f.drops);
             (f.stop, Some(f.screen))
         }
         None => (Arc::new(AtomicBool::new(false)), None),

@@ -17,7 +17,8 @@ use crate::record::{self, Kind, RecordBuf};
 use crate::sim::Generator;
 use crate::telemetry::{mono_ns, wall_ns};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -51,6 +52,8 @@ pub struct EventSink {
     conn: u32,
     /// Replay: events stay here for [`EventSink::take_local`]; nothing is sent.
     local: bool,
+    /// A front end's copy of `dropped`, for its status bar.
+    shared_drops: Option<Arc<AtomicU64>>,
 }
 
 impl EventSink {
@@ -68,7 +71,13 @@ impl EventSink {
             scratch: Vec::new(),
             conn: 0,
             local: false,
+            shared_drops: None,
         }
+    }
+
+    /// Also counts dropped events into `drops` (a front end shows it).
+    pub fn share_drops(&mut self, drops: Arc<AtomicU64>) {
+        self.shared_drops = Some(drops);
     }
 
     /// A sink that keeps its events for its owner (replay, on one thread).
@@ -178,6 +187,9 @@ impl EventSink {
                 }
                 Err(mpsc::error::TrySendError::Full(b)) => {
                     self.dropped += b.len() as u64;
+                    if let Some(d) = &self.shared_drops {
+                        d.fetch_add(b.len() as u64, Ordering::Relaxed);
+                    }
                     self.record_dropped(&b);
                 }
                 Err(mpsc::error::TrySendError::Closed(_)) => self.closed = true,
@@ -428,4 +440,24 @@ pub fn run_synthetic(
     out.dropped = sink.dropped();
     out.decode = dec.stats().clone();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::EventKind;
+
+    #[test]
+    fn a_lossy_sink_counts_dropped_events_into_the_shared_counter() {
+        let (tx, _rx) = mpsc::channel(1);
+        let mut sink = EventSink::new(tx, 1, true);
+        let drops = Arc::new(AtomicU64::new(0));
+        sink.share_drops(drops.clone());
+        for t in 0..3 {
+            sink.push(Stamp::default(), EventKind::Timer { time_ms: t });
+        }
+        // One batch fits the channel; the next two are dropped and counted.
+        assert_eq!(sink.dropped(), 2);
+        assert_eq!(drops.load(Ordering::Relaxed), 2);
+    }
 }

@@ -179,11 +179,13 @@ where
     let request = Arc::new(Mutex::new(ViewRequest::default()));
     let (screen_tx, mut screen_rx) = watch::channel(Arc::new(ScreenData::default()));
     let (cmd_tx, cmd_rx) = std::sync::mpsc::channel::<mpsc::Sender<Vec<Event>>>();
+    let drops = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let front = FrontEnd {
         stop: stop.clone(),
         commands: cmd_tx,
+        drops: drops.clone(),
         screen: ScreenFeed::new(
-            ScreenBuilder::new(session).with_ladder_levels(cfg.ui.depth_levels),
+            ScreenBuilder::new(session).with_ladder_levels(cfg.ui.depth_levels).with_source_drops(drops),
             request.clone(),
             screen_tx,
             frame_every,

@@ -26,6 +26,8 @@ const FILL_ROWS: usize = 200;
 #[derive(Debug, Default)]
 pub struct ScreenBuilder {
     session: SessionInfo,
+    /// The source's drop count, when a source shares one.
+    drops: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
     first_price: Vec<Option<Price>>,
     equity: VecDeque<EquityPoint>,
     /// Depth levels per side carried for the ladder (`ui.depth-levels`).
@@ -37,6 +39,12 @@ impl ScreenBuilder {
         Self { session, ladder_levels: LADDER_LEVELS, ..Self::default() }
     }
 
+    /// Shows `drops` (events the source dropped) in the status bar.
+    pub fn with_source_drops(mut self, drops: std::sync::Arc<std::sync::atomic::AtomicU64>) -> Self {
+        self.drops = Some(drops);
+        self
+    }
+
     pub fn with_ladder_levels(mut self, levels: usize) -> Self {
         self.ladder_levels = levels.max(1);
         self
@@ -44,6 +52,9 @@ impl ScreenBuilder {
 
     /// A full picture of `engine` for the view `req` (allocates; call at frame rate).
     pub fn build(&mut self, engine: &Engine, req: &ViewRequest) -> ScreenData {
+        if let Some(d) = &self.drops {
+            self.session.source_drops = d.load(std::sync::atomic::Ordering::Relaxed);
+        }
         let core = engine.snapshot();
         self.sample_equity(engine);
         let symbols = self.symbols(engine);
@@ -287,4 +298,26 @@ pub fn stage_latency(name: &'static str, hist: &hdrhistogram::Histogram<u64>) ->
 /// Equity as a plain number for charts (display only; P&L stays exact elsewhere).
 pub fn notional_f64(n: Notional) -> f64 {
     n.0 as f64 / 1e18
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::{Instruments, Venue};
+    use crate::route::{PaperRouter, Router};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    #[test]
+    fn the_source_drop_count_reaches_every_screen() {
+        let cfg = Config { strategies: Vec::new(), ..Config::default() };
+        let router = Router::Paper(PaperRouter::new(&cfg.paper).unwrap());
+        let engine = crate::engine::build_engine_with(&cfg, Instruments::auto(Venue::BinanceSpot), router).unwrap();
+        let drops = Arc::new(AtomicU64::new(0));
+        let mut b = ScreenBuilder::new(SessionInfo::default()).with_source_drops(drops.clone());
+        assert_eq!(b.build(&engine, &ViewRequest::default()).session.source_drops, 0);
+        drops.fetch_add(7, Ordering::Relaxed);
+        assert_eq!(b.build(&engine, &ViewRequest::default()).session.source_drops, 7);
+    }
 }
