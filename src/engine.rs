@@ -75,6 +75,10 @@ pub struct Engine {
     market: Vec<MarketState>,
     /// Local depth books, created by an instrument's first depth event.
     books: Vec<Option<OrderBook>>,
+    /// Per instrument, set when its book loses the update chain: the live
+    /// runner fetches a new snapshot (the engine does no I/O and never
+    /// waits; a flag cannot be lost the way a message to a full queue can).
+    depth_resync: Option<std::sync::Arc<[std::sync::atomic::AtomicBool]>>,
     mono: fn() -> u64,
     next_order_id: u64,
     halted: bool,
@@ -109,6 +113,7 @@ impl Engine {
         Self {
             market: vec![MarketState::default(); n],
             books: (0..n).map(|_| None).collect(),
+            depth_resync: None,
             instruments: parts.instruments,
             clock: parts.clock,
             aggregator: parts.aggregator,
@@ -160,6 +165,12 @@ impl Engine {
     /// Sequence number of the last numbered event consumed.
     pub fn last_seq(&self) -> u64 {
         self.last_seq
+    }
+
+    /// Flags an instrument in `wanted` (indexed by id) when its depth book
+    /// loses the update chain, so the runner fetches a new snapshot.
+    pub fn request_depth_resync_into(&mut self, wanted: std::sync::Arc<[std::sync::atomic::AtomicBool]>) {
+        self.depth_resync = Some(wanted);
     }
 
     /// Keep closed candles for [`Engine::drain_candles`] (CSV output).
@@ -300,6 +311,9 @@ impl Engine {
     fn on_depth(&mut self, id: InstrumentId, d: &DepthUpdate) {
         if self.depth_book(id).apply_diff(d) == crate::book::DiffOutcome::Gap {
             self.counters.depth_gaps += 1;
+            if let Some(flag) = self.depth_resync.as_ref().and_then(|w| w.get(id.index())) {
+                flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
         }
     }
 

@@ -95,3 +95,48 @@ fn a_bad_base_url_is_refused_before_connecting() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--ws-url"));
 }
+
+#[test]
+fn a_depth_book_that_loses_the_chain_gets_a_new_snapshot_and_replays_the_same() {
+    // Every 30th depth diff is left out: a break about every 1.5 s.
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec");
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tickdesk"));
+    c.env("TICKDESK_LOG__DIR", dir.path().join("logs")).env_remove("RUST_LOG");
+    c.env("TICKDESK_SIM_VENUE__FAULTS__DEPTH_SKIP_EVERY_N", "30");
+    let out = c
+        .args(["headless", "--status-interval", "0", "--duration", "6s", "--symbols", "btcusdt,ethusdt", "--depth"])
+        .arg("--record")
+        .arg(&rec)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let depth = s["depth"].as_object().unwrap();
+    assert_eq!(depth.len(), 2, "{depth:?}");
+    let gaps: u64 = depth.values().map(|b| b["gaps"].as_u64().unwrap()).sum();
+    assert!(gaps >= 1, "the fault broke a chain: {depth:?}");
+    for (symbol, b) in depth {
+        if b["gaps"] == 0 {
+            assert_eq!(b["synced"], true, "{symbol}: {b}");
+            assert_eq!(b["snapshots"], 1, "{symbol}: {b}");
+        } else {
+            // The first break comes within 2 s; its resync well before the end.
+            assert!(b["snapshots"].as_u64().unwrap() >= 2, "{symbol} was not resynced: {b}");
+        }
+    }
+    // The resync snapshots are recorded inputs: a replay rebuilds the same books.
+    let session = std::fs::read_dir(&rec).unwrap().next().unwrap().unwrap().path();
+    let out = Command::new(env!("CARGO_BIN_EXE_tickdesk"))
+        .env("TICKDESK_LOG__DIR", dir.path().join("logs"))
+        .env("TICKDESK_SIM_VENUE__FAULTS__DEPTH_SKIP_EVERY_N", "30")
+        .env_remove("RUST_LOG")
+        .args(["replay", "--headless", "--speed", "max", "--status-interval", "0", "--verify"])
+        .arg(&session)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["depth"], s["depth"]);
+    assert_eq!(r["events"], s["events"]);
+}

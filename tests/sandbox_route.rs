@@ -52,15 +52,7 @@ fn run(envs: &[(&str, &str)], extra: &[&str], keys: bool) -> Run {
         c.env(k, v);
     }
     let out = c
-        .args([
-            "--config",
-            cfg.to_str().unwrap(),
-            "headless",
-            "--status-interval",
-            "0",
-            "--symbols",
-            "btcusdt,ethusdt",
-        ])
+        .args(["--config", cfg.to_str().unwrap(), "headless", "--status-interval", "0", "--symbols", "btcusdt,ethusdt"])
         .args(if extra.contains(&"--record") { None } else { Some("--no-record") })
         .args(extra)
         .output()

@@ -8,17 +8,19 @@
 //! 4. A quantity of 0 removes the level.
 //!
 //! A break in the chain is a gap: the book is marked out of sync and the gap
-//! counted. The engine cannot fetch a new snapshot itself (it does no I/O),
-//! so an out-of-sync book keeps applying diffs as a best-effort ladder and is
-//! shown as such until the next snapshot event resets it.
+//! counted. The engine cannot fetch a new snapshot itself (it does no I/O):
+//! it flags the instrument and the live runner fetches one. Until it comes,
+//! the book keeps applying diffs as a best-effort ladder, shown as such, and
+//! keeps them from the one that broke the chain on, as before the first
+//! snapshot, so the new snapshot resumes the chain.
 //!
 //! Before any snapshot, diffs alone build a best-effort (unsynced) ladder, so
 //! depth shows at once; they are also kept (a bounded few) so that when the
 //! snapshot arrives — it is fetched after the stream opens, so diffs newer
 //! than it are already here — they are replayed on top of it by the rules
-//! above. Only this pre-snapshot buffering copies diffs; a synced book
-//! applies each diff in O(levels in the diff · log n) without allocating
-//! beyond the tree's own nodes.
+//! above. Only this buffering, while a snapshot is awaited, copies diffs; a
+//! synced book applies each diff in O(levels in the diff · log n) without
+//! allocating beyond the tree's own nodes.
 //!
 //! Whatever the input, the book never crosses: a level on one side removes
 //! the other side's levels at or through its price (the newer data wins).
@@ -27,7 +29,7 @@ use super::side::BookSide;
 use crate::domain::{DepthSnapshot, DepthUpdate, Level};
 use std::collections::VecDeque;
 
-/// Diffs kept while waiting for the first snapshot.
+/// Diffs kept while waiting for a snapshot.
 pub const PENDING_MAX: usize = 256;
 
 /// Where the book stands against the venue's update ids.
@@ -64,6 +66,7 @@ pub struct OrderBook {
     last_id: u64,
     gaps: u64,
     stale: u64,
+    snapshots: u64,
     pending: VecDeque<DepthUpdate>,
 }
 
@@ -82,6 +85,7 @@ impl OrderBook {
             last_id: 0,
             gaps: 0,
             stale: 0,
+            snapshots: 0,
             pending: VecDeque::new(),
         }
     }
@@ -98,6 +102,7 @@ impl OrderBook {
         }
         self.last_id = s.last_update_id;
         self.state = SyncState::AwaitingFirst;
+        self.snapshots += 1;
         let pending = std::mem::take(&mut self.pending);
         for d in &pending {
             self.apply_diff(d);
@@ -108,10 +113,7 @@ impl OrderBook {
     pub fn apply_diff(&mut self, d: &DepthUpdate) -> DiffOutcome {
         match self.state {
             SyncState::NoSnapshot => {
-                if self.pending.len() == PENDING_MAX {
-                    self.pending.pop_front();
-                }
-                self.pending.push_back(d.clone());
+                self.keep(d);
                 self.levels(d);
                 self.last_id = d.final_update_id;
                 DiffOutcome::BestEffort
@@ -128,7 +130,7 @@ impl OrderBook {
                     self.state = SyncState::Synced;
                     DiffOutcome::Applied
                 } else {
-                    self.gap()
+                    self.gap(d)
                 }
             }
             SyncState::Synced => {
@@ -142,9 +144,10 @@ impl OrderBook {
                 };
                 self.levels(d);
                 self.last_id = d.final_update_id;
-                if follows { DiffOutcome::Applied } else { self.gap() }
+                if follows { DiffOutcome::Applied } else { self.gap(d) }
             }
             SyncState::OutOfSync => {
+                self.keep(d);
                 self.levels(d);
                 self.last_id = self.last_id.max(d.final_update_id);
                 DiffOutcome::BestEffort
@@ -152,10 +155,20 @@ impl OrderBook {
         }
     }
 
-    fn gap(&mut self) -> DiffOutcome {
+    fn gap(&mut self, d: &DepthUpdate) -> DiffOutcome {
         self.gaps += 1;
         self.state = SyncState::OutOfSync;
+        self.pending.clear();
+        self.keep(d);
         DiffOutcome::Gap
+    }
+
+    /// Keeps `d` for the next snapshot (the newest [`PENDING_MAX`]).
+    fn keep(&mut self, d: &DepthUpdate) {
+        if self.pending.len() == PENDING_MAX {
+            self.pending.pop_front();
+        }
+        self.pending.push_back(d.clone());
     }
 
     fn levels(&mut self, d: &DepthUpdate) {
@@ -205,6 +218,10 @@ impl OrderBook {
     /// Breaks in the update chain seen so far.
     pub fn gaps(&self) -> u64 {
         self.gaps
+    }
+    /// Snapshots applied (the first, then one per resync).
+    pub fn snapshots(&self) -> u64 {
+        self.snapshots
     }
     /// Diffs dropped as older than the book.
     pub fn stale_diffs(&self) -> u64 {
@@ -270,6 +287,30 @@ mod tests {
         assert_eq!(b.apply_diff(&diff(112, 112, &[(97, 1)], &[])), DiffOutcome::BestEffort);
         b.apply_snapshot(&snap(200));
         assert_eq!(b.apply_diff(&diff(201, 201, &[], &[])), DiffOutcome::Applied);
+    }
+
+    #[test]
+    fn a_snapshot_taken_after_a_gap_resumes_the_chain_with_the_diffs_kept_since() {
+        let mut b = OrderBook::new();
+        b.apply_snapshot(&snap(100));
+        assert_eq!(b.apply_diff(&diff(101, 102, &[(98, 1)], &[])), DiffOutcome::Applied);
+        // 103..=109 never came (a reconnect): the chain breaks here.
+        assert_eq!(b.apply_diff(&diff(110, 111, &[(97, 2)], &[])), DiffOutcome::Gap);
+        assert_eq!(b.apply_diff(&diff(112, 114, &[], &[(103, 6)])), DiffOutcome::BestEffort);
+        assert_eq!(b.apply_diff(&diff(115, 115, &[(96, 3)], &[])), DiffOutcome::BestEffort);
+        // The snapshot fetched after the gap is at 113: 112..=114 straddles it,
+        // 115 follows, 110..=111 is older and dropped.
+        b.apply_snapshot(&DepthSnapshot {
+            instrument: Some(InstrumentId(0)),
+            last_update_id: 113,
+            bids: vec![lv(100, 5)],
+            asks: vec![lv(101, 3)],
+        });
+        assert!(b.is_synced(), "{:?}", b.state());
+        assert_eq!(prices(b.bids()), vec![(100, 5), (96, 3)]);
+        assert_eq!(prices(b.asks()), vec![(101, 3), (103, 6)]);
+        assert_eq!(b.apply_diff(&diff(116, 116, &[], &[])), DiffOutcome::Applied);
+        assert_eq!(b.gaps(), 1);
     }
 
     #[test]

@@ -147,6 +147,17 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
         None => None,
     };
     engine.set_capture_candles(csv.is_some());
+    // A live book that loses the update chain is flagged for a new snapshot.
+    let depth_wanted: Option<Arc<[std::sync::atomic::AtomicBool]>> = match &source {
+        Source::Live(l) if args.depth => {
+            let n = l.instruments.iter().map(|(id, _)| id.index() + 1).max().unwrap_or(0);
+            let w: Arc<[std::sync::atomic::AtomicBool]> =
+                (0..n).map(|_| std::sync::atomic::AtomicBool::new(false)).collect();
+            engine.request_depth_resync_into(w.clone());
+            Some(w)
+        }
+        _ => None,
+    };
 
     let decoder = BinanceDecoder::new(instruments.clone())
         .with_max_frame_bytes(cfg.feed.max_frame_bytes)
@@ -188,7 +199,7 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
             let side = sink.side_channel();
             let (live_sink, counters) = live::LiveSink::new(frames, sink, ids);
             let conn = live::start_connection(&l, &cfg, live_sink);
-            let depth_task = args.depth.then(|| live::spawn_depth_snapshots(&l, side.clone()));
+            let depth_task = depth_wanted.map(|w| live::spawn_depth_snapshots(&l, side.clone(), w));
             let latest = Arc::new(std::sync::Mutex::new(conn.stats()));
             let shown = latest.clone();
             let extra: StatusExtra = Arc::new(move || {

@@ -7,6 +7,14 @@ use crate::telemetry::{LatencyStats, Stage};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// One depth book at the end of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DepthReport {
+    pub synced: bool,
+    pub gaps: u64,
+    pub snapshots: u64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub tickdesk_version: &'static str,
@@ -29,6 +37,10 @@ pub struct Summary {
     pub orders: OrderCounts,
     pub fills: u64,
     pub risk_rejections: BTreeMap<String, u64>,
+    /// Per symbol with a depth book (`--depth`): whether it ends in step with
+    /// the venue's update chain, the breaks seen and the snapshots applied.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub depth: BTreeMap<String, DepthReport>,
     pub kill_switch: Option<String>,
     pub positions: Vec<PositionView>,
     pub pnl: PnlView,
@@ -97,6 +109,17 @@ impl Summary {
                 );
             }
         }
+        let depth = engine
+            .instruments()
+            .iter()
+            .filter_map(|(id, inst)| {
+                let b = engine.depth(id)?;
+                Some((
+                    inst.symbol.clone(),
+                    DepthReport { synced: b.is_synced(), gaps: b.gaps(), snapshots: b.snapshots() },
+                ))
+            })
+            .collect();
         let processed = engine.counters().market_events();
         Self {
             tickdesk_version: env!("CARGO_PKG_VERSION"),
@@ -112,6 +135,7 @@ impl Summary {
             orders: snap.orders,
             fills: snap.counters.fills,
             risk_rejections: engine.risk().rejections().map(|(r, n)| (r.as_str().to_string(), n)).collect(),
+            depth,
             kill_switch: snap.kill_switch,
             positions: snap.positions,
             pnl: snap.pnl,

@@ -149,6 +149,9 @@ pub struct FaultConfig {
     pub duplicate_every_n: u64,
     /// Every Nth trade is not sent (a gap in trade ids; candles still count it) (0 = off).
     pub skip_every_n: u64,
+    /// Every Nth depth diff of each depth stream speed is not sent (a break
+    /// in the update-id chain; the client must fetch a new snapshot) (0 = off).
+    pub depth_skip_every_n: u64,
     /// Every Nth frame to a connection is held back and sent after the next one (0 = off).
     pub reorder_every_n: u64,
     /// Every Nth REST request answers 429 with `Retry-After` (0 = off).
@@ -178,6 +181,7 @@ impl Default for FaultConfig {
             malformed_every_n: 0,
             duplicate_every_n: 0,
             skip_every_n: 0,
+            depth_skip_every_n: 0,
             reorder_every_n: 0,
             rest_429_every_n: 0,
             retry_after_secs: 1,
@@ -248,6 +252,9 @@ pub struct FaultArgs {
     /// Leave out every Nth trade (a gap in trade ids).
     #[arg(long, value_name = "N")]
     pub skip_every_n: Option<u64>,
+    /// Leave out every Nth depth diff (a break in the update-id chain).
+    #[arg(long, value_name = "N")]
+    pub depth_skip_every_n: Option<u64>,
     /// Send every Nth frame to a connection after the one that follows it.
     #[arg(long, value_name = "N")]
     pub reorder_every_n: Option<u64>,
@@ -291,6 +298,7 @@ impl FaultArgs {
         set(&mut f.malformed_every_n, self.malformed_every_n);
         set(&mut f.duplicate_every_n, self.duplicate_every_n);
         set(&mut f.skip_every_n, self.skip_every_n);
+        set(&mut f.depth_skip_every_n, self.depth_skip_every_n);
         set(&mut f.reorder_every_n, self.reorder_every_n);
         set(&mut f.rest_429_every_n, self.rest_429_every_n);
         set(&mut f.retry_after_secs, self.retry_after_secs);

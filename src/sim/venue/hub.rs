@@ -77,6 +77,8 @@ pub struct SyntheticHub {
     /// Stream names per symbol, by kind index.
     names: Vec<Vec<Arc<str>>>,
     trades_seen: u64,
+    /// Depth diffs made, per stream speed (100 ms, 1 s), for the depth-skip fault.
+    diffs_seen: [u64; 2],
     next_kline_ms: i64,
     next_depth_ms: [i64; 2],
     start_ms: i64,
@@ -98,6 +100,7 @@ impl SyntheticHub {
             builder: BatchBuilder::new(64 << 10),
             names,
             trades_seen: 0,
+            diffs_seen: [0; 2],
             next_kline_ms: ceil(1000),
             next_depth_ms: [ceil(WINDOWS[0]), ceil(WINDOWS[1])],
             start_ms,
@@ -208,6 +211,13 @@ impl SyntheticHub {
                 for i in 0..st.symbols().len() {
                     let Some(s) = st.get_mut(i) else { continue };
                     let Some(d) = s.book.take_diff(w) else { continue };
+                    self.diffs_seen[w] += 1;
+                    let n = self.ctx.faults.depth_skip_every_n;
+                    if n > 0 && self.diffs_seen[w] % n == 0 {
+                        Counters::inc(&self.ctx.counters.faults.depth_skipped);
+                        tracing::debug!("sim venue fault: depth diff {}..={} of {i} skipped", d.first_id, d.last_id);
+                        continue;
+                    }
                     self.builder.begin(fixed_id(i, kind), &self.names[i][kind.index()]);
                     render::depth_update(self.builder.payload(), &s.inst.symbol, at, &d, s.scales);
                     self.builder.end();
