@@ -490,17 +490,35 @@ fn trade_lines(start_ms: i64, n: i64) -> (String, i64) {
     (text, start_ms + (n - 1) * 100)
 }
 
+/// A test directory with its config and `trades.txt`, 60 s of trades (at
+/// 1x the clock visibly runs, at max it ends at once); the last trade's time.
+fn trades_file() -> (tempfile::TempDir, PathBuf, i64) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path());
+    let (text, last_ms) = trade_lines(1_723_161_255_000, 600);
+    std::fs::write(dir.path().join("trades.txt"), text).unwrap();
+    (dir, cfg, last_ms)
+}
+
+/// A file that played to its `end` keeps its final screen a second later,
+/// quits cleanly on `q`, and leaves no scratch session behind.
+fn keeps_the_end_until_quit(t: &Tmux, dir: &tempfile::TempDir, end: &ReplayBar, last_ms: i64) {
+    assert_eq!(end.clock_ms, last_ms, "the final screen shows the last trade's time");
+    let ended_at = Instant::now();
+    let s = t.wait_for("a second after the end", |_| ended_at.elapsed() >= Duration::from_secs(1));
+    assert!(s.contains("Chart BTCUSDT") && s.contains("trades.txt"), "final screen:\n{s}");
+    assert!(!t.dir.join("exit.txt").exists(), "the workstation closed by itself at the end of the file");
+    quit_and_check(t);
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("tmp")).unwrap().collect();
+    assert!(left.is_empty(), "the scratch session is removed at exit: {left:?}");
+}
+
 #[test]
 fn a_replayed_input_file_keeps_its_final_screen_until_quit() {
     if !tmux_or_skip() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = write_config(dir.path());
-    // 60 s of market: at 1x the clock must visibly run, at max it ends at once.
-    let (text, last_ms) = trade_lines(1_723_161_255_000, 600);
-    std::fs::write(dir.path().join("trades.txt"), text).unwrap();
-
+    let (dir, cfg, last_ms) = trades_file();
     let t = launch(&dir, &cfg, &["replay", "trades.txt", "--speed", "1"], Some("file.err"));
     let first = wait_replay(&t, "the file's replay clock at 1x", |b| b.pace == "1x");
     assert!(first.clock_ms >= 1_723_161_255_000 && first.clock_ms < last_ms, "clock at {first:?}");
@@ -514,14 +532,7 @@ fn a_replayed_input_file_keeps_its_final_screen_until_quit() {
         t.keys(&[">"]);
     }
     let end = wait_replay(&t, "the end of the file", |b| b.ended);
-    assert_eq!(end.clock_ms, last_ms, "the final screen shows the last trade's time");
-    let ended_at = Instant::now();
-    let s = t.wait_for("a second after the end", |_| ended_at.elapsed() >= Duration::from_secs(1));
-    assert!(s.contains("Chart BTCUSDT") && s.contains("trades.txt"), "final screen:\n{s}");
-    assert!(!t.dir.join("exit.txt").exists(), "the workstation closed by itself at the end of the file");
-    quit_and_check(&t);
-    let left: Vec<_> = std::fs::read_dir(dir.path().join("tmp")).unwrap().collect();
-    assert!(left.is_empty(), "the scratch session is removed at exit: {left:?}");
+    keeps_the_end_until_quit(&t, &dir, &end, last_ms);
     let err = std::fs::read_to_string(dir.path().join("file.err")).unwrap();
     assert_eq!(err.trim(), "tickdesk: reading trades.txt to replay it", "stderr: {err}");
 }
@@ -531,21 +542,10 @@ fn the_workstation_plays_an_input_file_at_its_speed_and_keeps_the_end() {
     if !tmux_or_skip() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = write_config(dir.path());
-    let (text, last_ms) = trade_lines(1_723_161_255_000, 600);
-    std::fs::write(dir.path().join("trades.txt"), text).unwrap();
-
+    let (dir, cfg, last_ms) = trades_file();
     // `--input` plays as `replay FILE` does: paced by `--speed`, then the final screen stays.
     let t = launch(&dir, &cfg, &["--input", "trades.txt", "--speed", "max"], Some("input.err"));
     let end = wait_replay(&t, "the end of the file at max", |b| b.ended);
     assert_eq!(end.pace, "max");
-    assert_eq!(end.clock_ms, last_ms, "the final screen shows the last trade's time");
-    let ended_at = Instant::now();
-    let s = t.wait_for("a second after the end", |_| ended_at.elapsed() >= Duration::from_secs(1));
-    assert!(s.contains("Chart BTCUSDT") && s.contains("trades.txt"), "final screen:\n{s}");
-    assert!(!t.dir.join("exit.txt").exists(), "the workstation closed by itself at the end of the file");
-    quit_and_check(&t);
-    let left: Vec<_> = std::fs::read_dir(dir.path().join("tmp")).unwrap().collect();
-    assert!(left.is_empty(), "the scratch session is removed at exit: {left:?}");
+    keeps_the_end_until_quit(&t, &dir, &end, last_ms);
 }
