@@ -7,6 +7,7 @@ pub mod bench_orders;
 pub mod bench_record;
 pub mod bench_render;
 pub mod candles_csv;
+pub mod depth_snapshots;
 pub mod export;
 pub mod front;
 pub mod headless;

@@ -199,7 +199,7 @@ pub async fn run_with(cfg: &Config, args: &HeadlessArgs, front: Option<FrontEnd>
             let side = sink.side_channel();
             let (live_sink, counters) = live::LiveSink::new(frames, sink, ids);
             let conn = live::start_connection(&l, &cfg, live_sink);
-            let depth_task = depth_wanted.map(|w| live::spawn_depth_snapshots(&l, side.clone(), w));
+            let depth_task = depth_wanted.map(|w| super::depth_snapshots::spawn(&l, side.clone(), w));
             let latest = Arc::new(std::sync::Mutex::new(conn.stats()));
             let shown = latest.clone();
             let extra: StatusExtra = Arc::new(move || {

@@ -9,7 +9,6 @@ use super::source::{EventSink, FrameDecoder};
 use super::venue::{VenueChoice, check_base};
 use crate::cli::HeadlessArgs;
 use crate::config::Config;
-use crate::domain::Instrument;
 use crate::domain::{InstrumentId, Instruments};
 use crate::engine::EventKind;
 use crate::feed::connection::{
@@ -20,9 +19,7 @@ use crate::feed::sequence::SeqCounters;
 use crate::record::Kind;
 use crate::sim::venue::{MarketSource, SimVenue, VenueOptions};
 use serde::Serialize;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// Everything a live run keeps until its end.
 pub struct Live {
@@ -146,110 +143,6 @@ pub async fn backfill(live: &Live, cfg: &Config, sink: &mut EventSink) {
                 }
                 Err(e) => tracing::warn!("backfill {} {tf}: {e}", inst.symbol),
             }
-        }
-    }
-}
-
-/// Levels per side of the start-up depth snapshot (`/api/v3/depth` weight 50).
-pub const DEPTH_SNAPSHOT_LEVELS: u16 = 1000;
-/// Wait after starting the connection, so the diff stream is open before the
-/// snapshot is taken (Binance's order: diffs first, then the snapshot).
-const DEPTH_SNAPSHOT_DELAY_MS: u64 = 1000;
-
-/// How often the snapshot task looks for books that lost the chain.
-const RESYNC_POLL_MS: u64 = 250;
-/// At most one snapshot per symbol this often (weight 50 each), so a feed
-/// that keeps breaking cannot spend the REST budget.
-const RESYNC_MIN_INTERVAL_MS: u64 = 2000;
-
-/// With `--depth`: one REST snapshot per symbol, taken once the diff stream
-/// runs and sent to the engine out of band; the engine's books replay the
-/// diffs they already hold on top of it and are then in sync. After that,
-/// a book that loses the update chain (a gap, a reconnect) is flagged in
-/// `wanted` by the engine, and this task fetches it a new snapshot, at most
-/// one per symbol every [`RESYNC_MIN_INTERVAL_MS`]. A failed fetch is
-/// logged and tried again at the next look. Abort the task at the end of
-/// the run: it holds a sender of the engine's channel.
-pub fn spawn_depth_snapshots(
-    live: &Live,
-    side: tokio::sync::mpsc::Sender<Vec<crate::engine::Event>>,
-    wanted: Arc<[AtomicBool]>,
-) -> tokio::task::JoinHandle<()> {
-    let rest = live.rest.clone();
-    let instruments: Vec<_> = live.instruments.iter().map(|(id, inst)| (id, inst.clone())).collect();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(DEPTH_SNAPSHOT_DELAY_MS)).await;
-        let mut last: Vec<Option<tokio::time::Instant>> = vec![None; instruments.len()];
-        for (i, (id, inst)) in instruments.iter().enumerate() {
-            last[i] = Some(tokio::time::Instant::now());
-            match snapshot_to_engine(&rest, *id, inst, &side, "depth snapshot").await {
-                Fetch::Sent => {}
-                Fetch::Failed => flag(&wanted, *id),
-                Fetch::EngineGone => return,
-            }
-        }
-        let mut poll = tokio::time::interval(Duration::from_millis(RESYNC_POLL_MS));
-        loop {
-            poll.tick().await;
-            for (i, (id, inst)) in instruments.iter().enumerate() {
-                let Some(asked) = wanted.get(id.index()) else { continue };
-                let recent = last[i].is_some_and(|t| t.elapsed() < Duration::from_millis(RESYNC_MIN_INTERVAL_MS));
-                if recent || !asked.swap(false, Ordering::Relaxed) {
-                    continue;
-                }
-                last[i] = Some(tokio::time::Instant::now());
-                match snapshot_to_engine(&rest, *id, inst, &side, "depth resync").await {
-                    Fetch::Sent => {}
-                    Fetch::Failed => flag(&wanted, *id),
-                    Fetch::EngineGone => return,
-                }
-            }
-        }
-    })
-}
-
-/// How one snapshot fetch went.
-enum Fetch {
-    Sent,
-    /// Logged; the book stays best-effort until a later try.
-    Failed,
-    EngineGone,
-}
-
-/// Asks for a (new) snapshot of `id` at the task's next look.
-fn flag(wanted: &[AtomicBool], id: InstrumentId) {
-    if let Some(f) = wanted.get(id.index()) {
-        f.store(true, Ordering::Relaxed);
-    }
-}
-
-/// Fetches a snapshot of `inst` and sends it to the engine.
-async fn snapshot_to_engine(
-    rest: &RestClient,
-    id: InstrumentId,
-    inst: &Instrument,
-    side: &tokio::sync::mpsc::Sender<Vec<crate::engine::Event>>,
-    what: &str,
-) -> Fetch {
-    match rest.depth(inst, id, DEPTH_SNAPSHOT_LEVELS).await {
-        Ok(snap) => {
-            tracing::info!(
-                "{what} {}: lastUpdateId {}, {} bids, {} asks",
-                inst.symbol,
-                snap.last_update_id,
-                snap.bids.len(),
-                snap.asks.len()
-            );
-            let ev = crate::engine::Event {
-                seq: 0,
-                stamp: Default::default(),
-                kind: EventKind::Market(crate::domain::MarketEvent::DepthSnapshot(snap)),
-            };
-            if side.send(vec![ev]).await.is_ok() { Fetch::Sent } else { Fetch::EngineGone }
-        }
-        Err(e) => {
-            tracing::warn!("{what} {}: {e}", inst.symbol);
-            Fetch::Failed
         }
     }
 }
