@@ -125,6 +125,8 @@ fn items(ctx: &PaneCtx<'_>) -> Vec<Item> {
         rank: 3,
         spans: if s.replay {
             let mut text = match &ctx.state.replay {
+                // Before the first event there is no replay time to show (not 1970).
+                Some(r) if d.core.now_ms <= 0 => format!("REPLAY ---------- --:--:--.--- {}", replay_pace(r)),
                 Some(r) => format!("REPLAY {} {}", format::date_time(d.core.now_ms), replay_pace(r)),
                 None => format!("REPLAY {clock}"),
             };
@@ -220,5 +222,20 @@ mod tests {
         state.replay = Some(crate::replay::ReplayStatus { speed_pct: None, paused: false, ended: true });
         let s = draw_with(140, 1, &state, replay, render);
         assert!(s.contains("max END"), "{s}");
+    }
+
+    #[test]
+    fn status_replay_before_its_first_event_shows_no_time() {
+        let state = UiState {
+            replay: Some(crate::replay::ReplayStatus { speed_pct: Some(100), paused: false, ended: false }),
+            ..UiState::default()
+        };
+        let fresh = |d: &mut crate::ui::model::ScreenData| {
+            d.session.replay = true;
+            d.core.now_ms = 0;
+        };
+        let s = draw_with(140, 1, &state, fresh, render);
+        assert!(s.contains("REPLAY ---------- --:--:--.--- 1x"), "{s}");
+        assert!(!s.contains("1970"), "{s}");
     }
 }
