@@ -415,10 +415,12 @@ impl Engine {
             }
             Command::Cancel(id) => {
                 self.router.cancel(*id, now, &mut self.reports);
+                self.journal_refusals(now);
                 self.apply_reports(None);
             }
             Command::CancelAll => {
                 self.router.cancel_all(now, &mut self.reports);
+                self.journal_refusals(now);
                 self.apply_reports(None);
             }
             Command::KillSwitch { flatten } => {
@@ -453,6 +455,7 @@ impl Engine {
         self.journal.push(self.last_seq, now, || format!("kill_switch flatten={flatten} cancel={cancel} {why}"));
         if cancel {
             self.router.cancel_all(now, &mut self.reports);
+            self.journal_refusals(now);
             self.apply_reports(None);
         }
         if flatten {
@@ -567,9 +570,19 @@ impl Engine {
             tracing::error!("{e}");
         }
         self.counters.orders_submitted += 1;
+        self.journal_refusals(now);
         if !self.reports.is_empty() {
             let r0 = self.stamp();
             self.apply_reports(Some(r0));
+        }
+    }
+
+    /// Journals the requests a venue's full queue refused, so a replay of
+    /// the session refuses the same ones (see `route::RecordedVenue`).
+    fn journal_refusals(&mut self, now: i64) {
+        let Some(refused) = self.router.take_refusals() else { return };
+        for r in refused {
+            self.journal.push(self.last_seq, now, || r.journal_text());
         }
     }
 

@@ -23,4 +23,4 @@ pub use paper::{PaperConfig, PaperRouter, PaperStats, RestingOrder};
 pub use report::Report;
 pub use router::{RouteMode, Router};
 pub use sandbox::{SandboxRouter, SandboxStats, session_prefix};
-pub use venue::{RecordedVenue, RequestSink, RoundTrip, VenueRequest, VenueUpdate};
+pub use venue::{RecordedVenue, Refusal, RequestSink, RoundTrip, VenueRequest, VenueUpdate};

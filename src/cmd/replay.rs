@@ -25,7 +25,7 @@ use crate::domain::{Instruments, Venue};
 use crate::engine::{Engine, Event, build_engine_with};
 use crate::feed::binance::BinanceDecoder;
 use crate::record::{Kind, SessionHeader, Stream, StreamReader};
-use crate::route::{PaperRouter, RecordedVenue, Router, SandboxRouter};
+use crate::route::{PaperRouter, RecordedVenue, Refusal, Router, SandboxRouter};
 use pacer::Pacer;
 pub use player::{Gate, Player, Step};
 use serde::Serialize;
@@ -73,6 +73,8 @@ pub struct Opened {
     pub header: SessionHeader,
     pub feed: StreamReader,
     pub engine: StreamReader,
+    /// Requests the live gateway's full queue refused (sandbox sessions).
+    pub refusals: Vec<Refusal>,
 }
 
 /// Opens a session directory; the header comes from the first readable
@@ -91,7 +93,24 @@ pub fn open(dir: &Path, check_records: bool) -> Result<Opened, RunError> {
         .into_iter()
         .find_map(|s| read_header(dir, s))
         .ok_or_else(|| RunError::Runtime(format!("{}: no readable session header", dir.display())))?;
-    Ok(Opened { header, feed, engine })
+    let refusals = if route_of(&header) == "sandbox" { recorded_refusals(dir) } else { Vec::new() };
+    Ok(Opened { header, feed, engine, refusals })
+}
+
+/// The refusals a sandbox session's engine journaled, in order. A read
+/// error ends the scan: the replay then diverges where one is missing,
+/// which `--verify` reports.
+fn recorded_refusals(dir: &Path) -> Vec<Refusal> {
+    let mut out = Vec::new();
+    let Ok(mut r) = StreamReader::open(dir, Stream::Engine) else { return out };
+    while let Ok(Some(rec)) = r.next_record() {
+        if rec.kind == Kind::Engine {
+            if let Some(refusal) = std::str::from_utf8(rec.payload).ok().and_then(Refusal::parse) {
+                out.push(refusal);
+            }
+        }
+    }
+    out
 }
 
 fn read_header(dir: &Path, stream: Stream) -> Option<SessionHeader> {
@@ -284,7 +303,7 @@ pub fn prepare(cfg: &Config, opened: Opened, origin: &str, verify: bool) -> Resu
     // A sandbox session's venue answers are in the recording: the replay
     // routes to no venue and feeds them where the engine took them live.
     let router = match route_of(&h) {
-        "sandbox" => Router::Sandbox(SandboxRouter::new(Box::new(RecordedVenue))),
+        "sandbox" => Router::Sandbox(SandboxRouter::new(Box::new(RecordedVenue::new(opened.refusals)))),
         _ => Router::Paper(PaperRouter::new(&cfg.paper).map_err(Bad)?),
     };
     let mut engine = build_engine_with(cfg, instruments.clone(), router).map_err(Bad)?;
@@ -377,4 +396,48 @@ pub fn describe(d: &Divergence) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::recording::{RunFacts, header};
+    use crate::domain::{Instruments, OrderId};
+    use crate::record::{SessionOptions, SessionRecorder};
+
+    fn session(dir: &Path, route: &'static str) {
+        let instruments = Instruments::default();
+        let facts = RunFacts {
+            venue: "sim".into(),
+            source: "live",
+            instruments: &instruments,
+            sequencer: false,
+            lossy: false,
+            instruments_auto: false,
+            route,
+        };
+        let s =
+            SessionRecorder::create_in(dir, &header(&Config::default(), &facts), &SessionOptions::default()).unwrap();
+        let mut engine = s.buffer(Stream::Engine);
+        for text in
+            ["submit OrderId(1) ...", "route_refused submit 2", "route_refused nonsense", "route_refused cancel 1"]
+        {
+            engine.push(Kind::Engine, 1_000_000, 3, 0, text.as_bytes());
+        }
+        drop(engine);
+        assert!(s.finish().error.is_none());
+    }
+
+    #[test]
+    fn a_sandbox_session_hands_its_journaled_refusals_to_the_replay() {
+        let dir = tempfile::tempdir().unwrap();
+        let sandbox = dir.path().join("sandbox");
+        session(&sandbox, "sandbox");
+        let opened = open(&sandbox, true).unwrap();
+        assert_eq!(opened.refusals, [Refusal::Submit(OrderId(2)), Refusal::Cancel(OrderId(1))]);
+        // A paper session has no gateway queue: nothing is scanned.
+        let paper = dir.path().join("paper");
+        session(&paper, "paper");
+        assert!(open(&paper, true).unwrap().refusals.is_empty());
+    }
 }

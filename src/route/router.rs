@@ -33,6 +33,14 @@ impl Router {
         }
     }
 
+    /// Requests a venue's full queue refused since the last call (paper: none).
+    pub fn take_refusals(&mut self) -> Option<std::vec::Drain<'_, super::venue::Refusal>> {
+        match self {
+            Self::Paper(_) => None,
+            Self::Sandbox(s) => Some(s.take_refusals()),
+        }
+    }
+
     pub fn cancel_all(&mut self, now_ms: i64, out: &mut Vec<Report>) {
         match self {
             Self::Paper(p) => p.cancel_all(now_ms, out),

@@ -7,7 +7,7 @@
 //! engine id grows, so they are unique within a session.
 
 use super::report::Report;
-use super::venue::{RequestSink, VenueRequest, VenueUpdate};
+use super::venue::{Refusal, RequestSink, VenueRequest, VenueUpdate};
 use crate::domain::{ClientOrderId, Fill, Instrument, InstrumentId, Order, OrderId, Side, StrategyId};
 use std::collections::BTreeMap;
 
@@ -39,6 +39,8 @@ pub struct SandboxRouter {
     prefix: Option<String>,
     live: BTreeMap<OrderId, Live>,
     stats: SandboxStats,
+    /// Requests the queue refused since the engine last took them.
+    refused: Vec<Refusal>,
 }
 
 impl std::fmt::Debug for SandboxRouter {
@@ -65,7 +67,7 @@ pub fn session_prefix(first_event_ms: i64) -> String {
 
 impl SandboxRouter {
     pub fn new(sink: Box<dyn RequestSink>) -> Self {
-        Self { sink, prefix: None, live: BTreeMap::new(), stats: SandboxStats::default() }
+        Self { sink, prefix: None, live: BTreeMap::new(), stats: SandboxStats::default(), refused: Vec::new() }
     }
 
     /// Fixes the client-id prefix from the first event time (once).
@@ -96,6 +98,7 @@ impl SandboxRouter {
             }
             false => {
                 self.stats.queue_full += 1;
+                self.refused.push(Refusal::Submit(order.id));
                 out.push(Report::Rejected { id: order.id, time_ms: now_ms, reason: "route_queue_full" });
             }
         }
@@ -111,8 +114,14 @@ impl SandboxRouter {
             self.stats.cancels_sent += 1;
         } else {
             self.stats.queue_full += 1;
+            self.refused.push(Refusal::Cancel(id));
         }
         sent
+    }
+
+    /// The requests the queue refused since the last call, in order.
+    pub fn take_refusals(&mut self) -> std::vec::Drain<'_, Refusal> {
+        self.refused.drain(..)
     }
 
     /// Cancels every order open here, in id order.
@@ -250,5 +259,63 @@ mod tests {
         r.submit(&order(1), &Instrument::with_defaults(Venue::BinanceSpot, "BTCUSDT"), 5, &mut out);
         assert_eq!(out, vec![Report::Rejected { id: OrderId(1), time_ms: 5, reason: "route_queue_full" }]);
         assert_eq!(r.stats().queue_full, 1);
+    }
+
+    /// Refuses the requests at the given positions (0-based), takes the rest.
+    struct Scripted {
+        n: usize,
+        refuse: &'static [usize],
+    }
+
+    impl RequestSink for Scripted {
+        fn try_send(&mut self, _: VenueRequest) -> bool {
+            self.n += 1;
+            !self.refuse.contains(&(self.n - 1))
+        }
+    }
+
+    /// Submits 1..=3, cancels 1 and 3, then 1 again; the reports, stats and
+    /// journal lines of refusals.
+    fn session(sink: Box<dyn RequestSink>) -> (Vec<Report>, SandboxStats, Vec<String>) {
+        let mut r = SandboxRouter::new(sink);
+        let inst = Instrument::with_defaults(Venue::BinanceSpot, "BTCUSDT");
+        let (mut out, mut journal) = (Vec::new(), Vec::new());
+        for id in 1..=3 {
+            r.submit(&order(id), &inst, 1_000 + id as i64, &mut out);
+            journal.extend(r.take_refusals().map(|x| x.journal_text()));
+        }
+        for id in [1, 3, 1] {
+            r.cancel(OrderId(id));
+            journal.extend(r.take_refusals().map(|x| x.journal_text()));
+        }
+        (out, *r.stats(), journal)
+    }
+
+    #[test]
+    fn a_replay_refuses_the_requests_the_live_queue_refused() {
+        // Live: the second submit and the first cancel of order 1 find the queue full.
+        let live = session(Box::new(Scripted { n: 0, refuse: &[1, 3] }));
+        assert_eq!(live.2, ["route_refused submit 2", "route_refused cancel 1"]);
+        assert_eq!(live.1.queue_full, 2);
+        assert_eq!(live.0, vec![Report::Rejected { id: OrderId(2), time_ms: 1_002, reason: "route_queue_full" }]);
+        let refusals: Vec<Refusal> = live.2.iter().filter_map(|t| Refusal::parse(t)).collect();
+        assert_eq!(refusals, [Refusal::Submit(OrderId(2)), Refusal::Cancel(OrderId(1))]);
+        let replay = session(Box::new(super::super::venue::RecordedVenue::new(refusals)));
+        assert_eq!(replay, live, "the replay refuses the same requests, in the same order");
+        // Without them, the replay would send what the live queue refused.
+        let blind = session(Box::new(super::super::venue::RecordedVenue::default()));
+        assert_ne!(blind, live);
+    }
+
+    #[test]
+    fn refusal_lines_parse_back_and_nothing_else_does() {
+        for r in [Refusal::Submit(OrderId(7)), Refusal::Cancel(OrderId(u64::MAX))] {
+            assert_eq!(Refusal::parse(&r.journal_text()), Some(r));
+        }
+        for bad in
+            ["", "route_refused", "route_refused submit", "route_refused amend 3", "route_refused submit x", "submit 3"]
+        {
+            assert_eq!(Refusal::parse(bad), None, "{bad:?}");
+        }
     }
 }

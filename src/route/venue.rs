@@ -23,14 +23,71 @@ pub trait RequestSink: Send {
     fn try_send(&mut self, r: VenueRequest) -> bool;
 }
 
+/// A request the live gateway's queue refused (`route_queue_full`). The
+/// engine journals each one, so a replay refuses the same requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Submit(OrderId),
+    Cancel(OrderId),
+}
+
+impl Refusal {
+    /// How a journal line of a refusal starts.
+    pub const PREFIX: &'static str = "route_refused ";
+
+    pub fn of(r: &VenueRequest) -> Self {
+        match r {
+            VenueRequest::Submit { order, .. } => Self::Submit(order.id),
+            VenueRequest::Cancel { id, .. } => Self::Cancel(*id),
+        }
+    }
+
+    /// The journal line: `route_refused submit 12`.
+    pub fn journal_text(&self) -> String {
+        match self {
+            Self::Submit(id) => format!("{}submit {}", Self::PREFIX, id.0),
+            Self::Cancel(id) => format!("{}cancel {}", Self::PREFIX, id.0),
+        }
+    }
+
+    /// Reads a journal line back; `None` for any other line.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (what, id) = text.strip_prefix(Self::PREFIX)?.split_once(' ')?;
+        let id = OrderId(id.parse().ok()?);
+        match what {
+            "submit" => Some(Self::Submit(id)),
+            "cancel" => Some(Self::Cancel(id)),
+            _ => None,
+        }
+    }
+}
+
 /// The venue of a replayed sandbox session: requests go nowhere, because
 /// the venue's answers are in the recording and reach the engine as inputs
-/// where it took them live.
+/// where it took them live. The requests the live queue refused are
+/// refused again, in the order they were, so the replay decides the same.
 #[derive(Debug, Default)]
-pub struct RecordedVenue;
+pub struct RecordedVenue {
+    refusals: std::collections::VecDeque<Refusal>,
+}
+
+impl RecordedVenue {
+    pub fn new(refusals: impl IntoIterator<Item = Refusal>) -> Self {
+        Self { refusals: refusals.into_iter().collect() }
+    }
+
+    /// Refusals recorded live that the replay has not met (yet).
+    pub fn pending_refusals(&self) -> usize {
+        self.refusals.len()
+    }
+}
 
 impl RequestSink for RecordedVenue {
-    fn try_send(&mut self, _: VenueRequest) -> bool {
+    fn try_send(&mut self, r: VenueRequest) -> bool {
+        if self.refusals.front() == Some(&Refusal::of(&r)) {
+            self.refusals.pop_front();
+            return false;
+        }
         true
     }
 }
