@@ -75,11 +75,6 @@ impl RecordedVenue {
     pub fn new(refusals: impl IntoIterator<Item = Refusal>) -> Self {
         Self { refusals: refusals.into_iter().collect() }
     }
-
-    /// Refusals recorded live that the replay has not met (yet).
-    pub fn pending_refusals(&self) -> usize {
-        self.refusals.len()
-    }
 }
 
 impl RequestSink for RecordedVenue {
