@@ -15,6 +15,7 @@ pub mod pack;
 mod reader;
 mod recorder;
 mod session;
+mod syncer;
 mod writer;
 
 pub use format::{InstrumentRec, Kind, Record, RecordRef, SessionHeader};
