@@ -9,7 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tickdesk::record::{
-    Kind, ReadIssue, Recorder, SegmentWriter, SessionHeader, Stream, StreamReader, WriterConfig, stream_segments,
+    Kind, ReadIssue, Recorder, SegmentWriter, SessionHeader, Stream, StreamReader, WriterConfig, WriterTotals,
+    stream_segments,
 };
 
 fn header() -> SessionHeader {
@@ -35,8 +36,12 @@ fn frame(i: u64) -> Vec<u8> {
 
 /// Writes `n` frames to the feed stream of a fresh session in `dir`.
 fn write_session(dir: &Path, n: u64) {
-    let feed = SegmentWriter::create(dir, Stream::Feed.prefix(), &header(), small_blocks()).unwrap();
-    let engine = SegmentWriter::create(dir, Stream::Engine.prefix(), &header(), small_blocks()).unwrap();
+    write_session_with(dir, n, small_blocks());
+}
+
+fn write_session_with(dir: &Path, n: u64, config: WriterConfig) -> [WriterTotals; 2] {
+    let feed = SegmentWriter::create(dir, Stream::Feed.prefix(), &header(), config.clone()).unwrap();
+    let engine = SegmentWriter::create(dir, Stream::Engine.prefix(), &header(), config).unwrap();
     let (rec, thread) = Recorder::start(feed, engine, 1 << 16, Duration::from_millis(100)).unwrap();
     let mut buf = rec.buffer(Stream::Feed);
     for i in 0..n {
@@ -49,6 +54,7 @@ fn write_session(dir: &Path, n: u64) {
     drop(rec);
     let totals = thread.finish().unwrap();
     assert!(totals[0].segments > 1, "small segments rotate: {totals:?}");
+    totals
 }
 
 /// Every frame read back (seq numbers), and the issues.
@@ -86,6 +92,26 @@ fn records_come_back_in_order_across_segments() {
         let h: SessionHeader = serde_json::from_slice(&first.payload).unwrap();
         assert_eq!(h, header());
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn every_segment_is_synced_once_complete_and_the_current_one_as_it_grows() {
+    // Without periodic syncs: exactly one per segment (the last at the end).
+    let dir = tempdir("sync-segments");
+    let t = write_session_with(&dir, 5_000, WriterConfig { sync_bytes: 0, ..small_blocks() });
+    assert_eq!(t[0].syncs, u64::from(t[0].segments), "{t:?}");
+    assert_eq!(t[1].syncs, 1, "{t:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // With them: more, although a request finding two waiting is skipped;
+    // and every record still reads back.
+    let dir = tempdir("sync-periodic");
+    let t = write_session_with(&dir, 5_000, WriterConfig { sync_bytes: 1, ..small_blocks() });
+    assert!(t[0].syncs > u64::from(t[0].segments), "{t:?}");
+    let (seqs, issues) = read_back(&dir);
+    assert!(issues.is_empty(), "{issues:?}");
+    assert_eq!(seqs, (0..5_000).collect::<Vec<_>>());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

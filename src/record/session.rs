@@ -50,6 +50,9 @@ pub struct RecordingReport {
     pub segments: u32,
     /// Bytes on disk.
     pub bytes: u64,
+    /// Syncs to the disk (each complete segment, the current one every
+    /// 32 MiB or second, and the last one).
+    pub syncs: u64,
     /// Milliseconds the end of the run waited for the writer to drain its
     /// queue and sync (work a lagging writer still had): a run's cost of
     /// recording counts it.
@@ -114,6 +117,7 @@ impl SessionRecorder {
             Ok(t) => {
                 report.segments = t[0].segments + t[1].segments;
                 report.bytes = t[0].bytes + t[1].bytes;
+                report.syncs = t[0].syncs + t[1].syncs;
                 report.records = stats.written.load(Ordering::Relaxed);
                 report.gaps = stats.gaps.load(Ordering::Relaxed);
             }

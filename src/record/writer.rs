@@ -259,15 +259,15 @@ impl SegmentWriter {
     /// Flushes and syncs the file to disk: the end of a session.
     pub fn finish(mut self) -> io::Result<WriterTotals> {
         self.flush()?;
-        let totals = self.totals();
+        let mut totals = self.totals();
         self.syncer.complete(self.file)?;
-        self.syncer.finish()?;
+        totals.syncs = self.syncer.finish()?;
         Ok(totals)
     }
 
-    /// What was written so far.
+    /// What was written so far (syncs are counted at the end).
     pub fn totals(&self) -> WriterTotals {
-        WriterTotals { segments: self.segment, blocks: self.blocks_written, bytes: self.bytes_written }
+        WriterTotals { segments: self.segment, blocks: self.blocks_written, bytes: self.bytes_written, syncs: 0 }
     }
 
     fn rotate(&mut self, stamp_ns: u64) -> io::Result<()> {
@@ -306,6 +306,9 @@ pub struct WriterTotals {
     pub segments: u32,
     pub blocks: u64,
     pub bytes: u64,
+    /// Syncs the disk completed (periodic, per segment and the last one);
+    /// known once the writer has finished.
+    pub syncs: u64,
 }
 
 fn open_segment(dir: &Path, prefix: &str, n: u32) -> io::Result<File> {
