@@ -50,8 +50,8 @@ pub struct RecordingReport {
     pub segments: u32,
     /// Bytes on disk.
     pub bytes: u64,
-    /// Syncs to the disk (each complete segment, the current one every
-    /// 32 MiB or second, and the last one).
+    /// Syncs to the disk (each complete segment, the current one as it
+    /// grows, see [`super::WriterConfig::sync_bytes`], and the last one).
     pub syncs: u64,
     /// Milliseconds the end of the run waited for the writer to drain its
     /// queue and sync (work a lagging writer still had): a run's cost of

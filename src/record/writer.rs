@@ -38,8 +38,8 @@ pub struct WriterConfig {
     /// recorded Binance depth packs to about half and keeps `zstd_level`).
     pub packed_level: i32,
     /// Ask the disk to sync a segment after this many bytes or this long,
-    /// whichever comes first (0 bytes: only when a segment is complete and
-    /// at the end). A background thread does it, so a crash of the machine
+    /// whichever comes first, checked as blocks are written (0 bytes: only
+    /// when a segment is complete and at the end). A background thread does it, so a crash of the machine
     /// loses at most that much, and the end of a session waits only for
     /// what came after. Every sync also costs the disk a journal commit; at
     /// the full synthetic rate 32 MiB is a sync about every half second.
