@@ -39,11 +39,13 @@ pub struct WriterConfig {
     pub packed_level: i32,
     /// Ask the disk to sync a segment after this many bytes or this long,
     /// whichever comes first, checked as blocks are written (0 bytes: only
-    /// when a segment is complete and at the end). A background thread does it, so a crash of the machine
-    /// loses at most that much, and the end of a session waits only for
-    /// what came after. Every sync also costs the disk a journal commit; at
-    /// the full synthetic rate 32 MiB is a sync about every half second.
+    /// when a segment is complete and at the end). A background thread
+    /// does it, so a crash of the machine loses about that much at most,
+    /// and the end of a session waits only for what came after. Every sync
+    /// also costs the disk a journal commit; at the full synthetic rate
+    /// 32 MiB is a sync about every half second.
     pub sync_bytes: u64,
+    /// See [`Self::sync_bytes`].
     pub sync_interval: Duration,
 }
 
@@ -276,6 +278,7 @@ impl SegmentWriter {
         let done = std::mem::replace(&mut self.file, open_segment(&self.dir, self.prefix, self.segment)?);
         self.syncer.complete(done)?;
         self.unsynced = 0;
+        self.last_sync = Instant::now();
         self.segment_bytes = format::FILE_HEADER_LEN as u64;
         self.bytes_written += format::FILE_HEADER_LEN as u64;
         self.segment_first_ns = Some(stamp_ns);
