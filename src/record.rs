@@ -12,6 +12,7 @@
 pub mod format;
 pub mod input;
 pub mod pack;
+mod pool;
 mod reader;
 mod recorder;
 mod session;

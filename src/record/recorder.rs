@@ -4,7 +4,8 @@
 //! whole buffer over at each flush, so the hot path pays one copy per frame
 //! and one queue operation per batch; packing, checksums, compression and
 //! writing happen on the writer thread, and emptied buffers come back
-//! through a small pool, so handing over allocates nothing. Handing over never
+//! through a pool (see [`super::pool`] for why it is first in, first out),
+//! so handing over allocates nothing once the pool is full. Handing over never
 //! waits: when the queue is full the chunk is dropped and its records
 //! counted, and the writer puts a gap marker with the count into that
 //! stream before the next chunk it writes, so a replay knows exactly where
@@ -14,13 +15,14 @@
 //! kill -9 can lose.
 
 use std::io;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::format::{self, Kind, RecordRef};
+use super::pool::{self, Pool};
 use super::writer::{SegmentWriter, WriterTotals};
 
 /// The two record streams of a session. The feed stream is written by the
@@ -84,28 +86,6 @@ pub struct Recorder {
     pool: Arc<Pool>,
 }
 
-/// Emptied chunk buffers on their way back to the producers.
-#[derive(Default)]
-struct Pool(Mutex<Vec<Vec<u8>>>);
-
-/// Buffers the pool keeps; more are freed.
-const POOL_MAX: usize = 32;
-
-impl Pool {
-    fn take(&self) -> Vec<u8> {
-        self.0.lock().ok().and_then(|mut v| v.pop()).unwrap_or_else(|| Vec::with_capacity(CHUNK_BYTES))
-    }
-
-    fn give(&self, mut b: Vec<u8>) {
-        b.clear();
-        if let Ok(mut v) = self.0.lock() {
-            if v.len() < POOL_MAX {
-                v.push(b);
-            }
-        }
-    }
-}
-
 /// The thread, kept by whoever ends the session.
 pub struct RecorderThread {
     handle: JoinHandle<io::Result<[WriterTotals; 2]>>,
@@ -122,7 +102,7 @@ impl Recorder {
     ) -> io::Result<(Self, RecorderThread)> {
         let (tx, rx) = sync_channel(capacity.max(1));
         let stats = Arc::new(RecorderStats::default());
-        let pool = Arc::new(Pool::default());
+        let pool = Arc::new(Pool::new(CHUNK_BYTES, pool::DEPTH));
         let (thread_stats, thread_pool) = (Arc::clone(&stats), Arc::clone(&pool));
         let handle = std::thread::Builder::new()
             .name("tickdesk-record".into())
