@@ -35,9 +35,14 @@ impl Pool {
     }
 
     /// The oldest returned buffer once `depth` others came back after it,
-    /// else a new one.
+    /// else a new one. Depth 0 hands out the newest, as the pool did before
+    /// (kept to measure the two against each other).
     pub fn take(&self) -> Vec<u8> {
-        let old = self.free.lock().ok().and_then(|mut q| if q.len() > self.depth { q.pop_front() } else { None });
+        let old = self.free.lock().ok().and_then(|mut q| match self.depth {
+            0 => q.pop_back(),
+            d if q.len() > d => q.pop_front(),
+            _ => None,
+        });
         old.unwrap_or_else(|| Vec::with_capacity(self.capacity))
     }
 
@@ -80,6 +85,17 @@ mod tests {
         let fresh = pool.take();
         assert!(!ptrs.contains(&fresh.as_ptr()));
         assert_eq!(pool.waiting(), 2);
+    }
+
+    #[test]
+    fn depth_zero_hands_out_the_newest() {
+        let pool = Pool::new(64, 0);
+        let (a, b) = (pool.take(), pool.take());
+        let newest = b.as_ptr();
+        pool.give(a);
+        pool.give(b);
+        let again = pool.take();
+        assert_eq!(again.as_ptr(), newest);
     }
 
     #[test]

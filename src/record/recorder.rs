@@ -22,7 +22,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::format::{self, Kind, RecordRef};
-use super::pool::{self, Pool};
+pub use super::pool::DEPTH as POOL_DEPTH;
+use super::pool::Pool;
 use super::writer::{SegmentWriter, WriterTotals};
 
 /// The two record streams of a session. The feed stream is written by the
@@ -100,9 +101,21 @@ impl Recorder {
         capacity: usize,
         flush_interval: Duration,
     ) -> io::Result<(Self, RecorderThread)> {
+        Self::start_with_pool_depth(feed, engine, capacity, flush_interval, POOL_DEPTH)
+    }
+
+    /// As [`Recorder::start`], with chunk buffers reused after
+    /// `pool_depth` others (0: the newest first); for measurements.
+    pub fn start_with_pool_depth(
+        feed: SegmentWriter,
+        engine: SegmentWriter,
+        capacity: usize,
+        flush_interval: Duration,
+        pool_depth: usize,
+    ) -> io::Result<(Self, RecorderThread)> {
         let (tx, rx) = sync_channel(capacity.max(1));
         let stats = Arc::new(RecorderStats::default());
-        let pool = Arc::new(Pool::new(CHUNK_BYTES, pool::DEPTH));
+        let pool = Arc::new(Pool::new(CHUNK_BYTES, pool_depth));
         let (thread_stats, thread_pool) = (Arc::clone(&stats), Arc::clone(&pool));
         let handle = std::thread::Builder::new()
             .name("tickdesk-record".into())
