@@ -20,7 +20,8 @@ mod syncer;
 mod writer;
 
 pub use format::{InstrumentRec, Kind, Record, RecordRef, SessionHeader};
+pub use pool::DEPTH as POOL_DEPTH;
 pub use reader::{ReadIssue, SegmentReader, StreamReader, stream_segments};
-pub use recorder::{POOL_DEPTH, RecordBuf, Recorder, RecorderStats, RecorderThread, Stream};
+pub use recorder::{RecordBuf, Recorder, RecorderStats, RecorderThread, Stream};
 pub use session::{RecordingReport, RestRecording, SessionOptions, SessionRecorder, utc_stamp};
 pub use writer::{SegmentWriter, WriterConfig, WriterTotals, segment_name};

@@ -22,8 +22,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::format::{self, Kind, RecordRef};
-pub use super::pool::DEPTH as POOL_DEPTH;
-use super::pool::Pool;
+use super::pool::{self, Pool};
 use super::writer::{SegmentWriter, WriterTotals};
 
 /// The two record streams of a session. The feed stream is written by the
@@ -101,7 +100,7 @@ impl Recorder {
         capacity: usize,
         flush_interval: Duration,
     ) -> io::Result<(Self, RecorderThread)> {
-        Self::start_with_pool_depth(feed, engine, capacity, flush_interval, POOL_DEPTH)
+        Self::start_with_pool_depth(feed, engine, capacity, flush_interval, pool::DEPTH)
     }
 
     /// As [`Recorder::start`], with chunk buffers reused after
