@@ -1,10 +1,11 @@
 //! What the recording thread spends per frame: packing a block of recorded
-//! synthetic frames against its templates, and compressing it, beside the
-//! same records stored whole (format version 1) and compressed.
+//! synthetic frames (format version 3, and version 2's packing beside it),
+//! and compressing it, beside the same records stored whole (format
+//! version 1) and compressed.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use tickdesk::record::pack::Packer;
+use tickdesk::record::pack::{NibblePacker, RunPacker};
 use tickdesk::record::{Kind, RecordRef, WriterConfig, format};
 use tickdesk::sim::{Generator, SyntheticConfig};
 
@@ -51,17 +52,28 @@ fn block(c: &mut Criterion) {
     else {
         return;
     };
-    let mut packer = Packer::default();
-    let pack_block = |packer: &mut Packer, out: &mut Vec<u8>| {
+    let mut packer = NibblePacker::default();
+    let pack_block = |packer: &mut NibblePacker, out: &mut Vec<u8>| {
         out.clear();
         packer.reset();
         for (i, f) in frames.iter().enumerate() {
             packer.push(out, record(i, f));
         }
     };
+    let mut v2 = RunPacker::default();
     g.bench_function("pack", |b| {
         b.iter(|| {
             pack_block(&mut packer, &mut out);
+            black_box(out.len())
+        })
+    });
+    g.bench_function("pack_v2", |b| {
+        b.iter(|| {
+            out.clear();
+            v2.reset();
+            for (i, f) in frames.iter().enumerate() {
+                v2.push(&mut out, record(i, f));
+            }
             black_box(out.len())
         })
     });

@@ -1,12 +1,12 @@
-//! Properties of frame packing (record format version 2): whatever frames
-//! a block holds, in whatever order, with whatever numbers, they come back
-//! byte for byte with their stamps, sequence numbers and connections; and
-//! no bytes, damaged or made up, panic the reader.
+//! Properties of frame packing (record format versions 2 and 3): whatever
+//! frames a block holds, in whatever order, with whatever numbers, they
+//! come back byte for byte with their stamps, sequence numbers and
+//! connections; and no bytes, damaged or made up, panic the reader.
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a failed test
 
 use proptest::prelude::*;
-use tickdesk::record::pack::{Packer, Unpacker};
+use tickdesk::record::pack::{NibblePacker, RunPacker, Unpacker};
 use tickdesk::record::{Kind, RecordRef};
 
 /// Real frame layouts (from the recordings' PROVENANCE examples) whose
@@ -64,23 +64,25 @@ fn record() -> impl Strategy<Value = Rec> {
     )
 }
 
-fn pack(block: &[Rec]) -> Vec<u8> {
-    let mut p = Packer::default();
+/// Packs `block` as format `version` (2 or 3) does.
+fn pack(block: &[Rec], version: u32) -> Vec<u8> {
+    let (mut v2, mut v3) = (RunPacker::default(), NibblePacker::default());
     let mut out = Vec::new();
     let mut stamp = 1_700_000_000_000_000_000u64;
     let mut seq = 0u64;
     for (kind, ds, dq, conn, payload) in block {
         stamp = stamp.wrapping_add(*ds);
         seq = seq.wrapping_add(*dq);
-        p.push(&mut out, RecordRef { kind: *kind, stamp_ns: stamp, seq, conn: *conn, payload });
+        let r = RecordRef { kind: *kind, stamp_ns: stamp, seq, conn: *conn, payload };
+        if version == 2 { v2.push(&mut out, r) } else { v3.push(&mut out, r) }
     }
     out
 }
 
 /// Reads a block to its end or its first damaged record.
-fn unpack(block: &[u8], check: bool) -> (Vec<Rec>, bool) {
+fn unpack(block: &[u8], version: u32, check: bool) -> (Vec<Rec>, bool) {
     let mut u = Unpacker::default();
-    u.reset(true);
+    u.reset(version);
     let (mut at, mut out) = (0, Vec::new());
     let mut stamp = 1_700_000_000_000_000_000u64;
     let mut seq = 0u64;
@@ -98,10 +100,10 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
-    fn every_record_comes_back_byte_for_byte(block in prop::collection::vec(record(), 0..300)) {
-        let packed = pack(&block);
-        prop_assert_eq!(unpack(&packed, true), (block.clone(), true));
-        prop_assert_eq!(unpack(&packed, false), (block, true));
+    fn every_record_comes_back_byte_for_byte(block in prop::collection::vec(record(), 0..300), version in 2u32..=3) {
+        let packed = pack(&block, version);
+        prop_assert_eq!(unpack(&packed, version, true), (block.clone(), true));
+        prop_assert_eq!(unpack(&packed, version, false), (block, true));
     }
 
     #[test]
@@ -109,20 +111,21 @@ proptest! {
         block in prop::collection::vec(record(), 1..200),
         at in any::<prop::sample::Index>(),
         flip in 1u8..=255,
+        version in 2u32..=3,
     ) {
-        let mut packed = pack(&block);
+        let mut packed = pack(&block, version);
         let i = at.index(packed.len());
         packed[i] ^= flip;
         // Checked: what comes back before the damage is the block's own.
-        let (back, _) = unpack(&packed, true);
+        let (back, _) = unpack(&packed, version, true);
         prop_assert!(back.len() <= block.len());
         prop_assert_eq!(&back[..], &block[..back.len()]);
-        let _ = unpack(&packed, false);
+        let _ = unpack(&packed, version, false);
     }
 
     #[test]
-    fn made_up_bytes_never_panic_the_reader(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
-        let _ = unpack(&bytes, true);
-        let _ = unpack(&bytes, false);
+    fn made_up_bytes_never_panic_the_reader(bytes in prop::collection::vec(any::<u8>(), 0..600), version in 1u32..=3) {
+        let _ = unpack(&bytes, version, true);
+        let _ = unpack(&bytes, version, false);
     }
 }

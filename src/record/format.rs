@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 /// First bytes of every segment file.
 pub const FILE_MAGIC: &[u8; 8] = b"TDRSEG01";
 /// The format version written after the file magic.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// The oldest format version a reader still reads (version 1: no packed
-/// frames).
+/// frames; version 2: frames packed as number changes; version 3: as
+/// changed nibbles, see [`super::pack`]).
 pub const OLDEST_READABLE: u32 = 1;
 /// File header length: magic and version.
 pub const FILE_HEADER_LEN: usize = 12;
@@ -405,7 +406,7 @@ mod tests {
     }
 
     #[test]
-    fn readers_take_versions_1_and_2_and_nothing_else() {
+    fn readers_take_versions_1_to_3_and_nothing_else() {
         let with = |magic: &[u8; 8], v: u32| {
             let mut h = [0u8; FILE_HEADER_LEN];
             h[0..8].copy_from_slice(magic);
@@ -415,8 +416,9 @@ mod tests {
         assert_eq!(file_version(&file_header()), Some(FORMAT_VERSION));
         assert_eq!(with(FILE_MAGIC, 1), Some(1));
         assert_eq!(with(FILE_MAGIC, 2), Some(2));
+        assert_eq!(with(FILE_MAGIC, 3), Some(3));
         assert_eq!(with(FILE_MAGIC, 0), None);
-        assert_eq!(with(FILE_MAGIC, 3), None);
+        assert_eq!(with(FILE_MAGIC, 4), None);
         assert_eq!(with(b"TDRSEG02", 2), None);
     }
 

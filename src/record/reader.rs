@@ -154,7 +154,7 @@ impl SegmentReader {
                 issues.push(self.corrupt(offset, "payload does not decompress", end));
                 continue;
             }
-            self.unpacker.reset(self.version >= 2);
+            self.unpacker.reset(self.version);
             return Ok(true);
         }
         Ok(false)

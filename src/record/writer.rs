@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::format::{self, BlockHeader, Kind, RecordRef, SessionHeader};
-use super::pack::Packer;
+use super::pack::NibblePacker;
 use super::syncer::Syncer;
 
 /// Sizes and ages of blocks and segments.
@@ -101,8 +101,8 @@ pub struct SegmentWriter {
     compressor: zstd::bulk::Compressor<'static>,
     /// For blocks that packed well (see [`WriterConfig::packed_level`]).
     packed_compressor: zstd::bulk::Compressor<'static>,
-    /// Packs frames against the block's templates (see [`super::pack`]).
-    packer: Packer,
+    /// Packs frames against the block's last frames (see [`super::pack`]).
+    packer: NibblePacker,
     blocks_written: u64,
     bytes_written: u64,
     /// Syncs segments in the background (see [`super::syncer`]).
@@ -143,7 +143,7 @@ impl SegmentWriter {
             compressed: Vec::new(),
             compressor,
             packed_compressor,
-            packer: Packer::default(),
+            packer: NibblePacker::default(),
             blocks_written: 0,
             bytes_written: format::FILE_HEADER_LEN as u64,
             syncer: Syncer::start(prefix)?,
