@@ -213,9 +213,18 @@ pub(super) fn read(state: &mut BlockState, body: &[u8], mut p: usize) -> Result<
         if span >> 6 != 0 || first + len > 8 || to > text.len() || y >> (4 * len) != 0 {
             return Err(RecordError::Packing);
         }
-        let x = spread_nibbles(y).to_le_bytes();
-        for (b, d) in text[from..to].iter_mut().zip(x) {
-            *b ^= d;
+        // The span's changes, in place in the word (zero outside the span).
+        let x = spread_nibbles(y) << (8 * first);
+        match text.get_mut(at..at + 8) {
+            Some(w) => {
+                let v = u64::from_le_bytes(w.try_into().unwrap_or([0; 8])) ^ x;
+                w.copy_from_slice(&v.to_le_bytes());
+            }
+            None => {
+                for (b, d) in text[at..].iter_mut().zip(x.to_le_bytes()) {
+                    *b ^= d;
+                }
+            }
         }
     }
     if p != body.len() {
