@@ -2,7 +2,8 @@
 //! thread come back in order across segments; a torn tail and a corrupt
 //! block in the middle are reported with their offsets and everything else
 //! is still read; a full queue drops, counts and leaves a gap marker;
-//! blocks compressed at the packed level and at the default one read back.
+//! blocks compressed at the packed level and at the default one read back;
+//! a segment of format version 2 (frames packed as number changes) reads.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a panic is a failed test
 
@@ -265,4 +266,50 @@ fn blocks_that_pack_well_and_blocks_that_do_not_both_read_back() {
         );
         let _ = std::fs::remove_dir_all(dir);
     }
+}
+
+#[test]
+fn a_version_2_segment_still_reads() {
+    use tickdesk::record::format::{self, BlockHeader, FILE_MAGIC};
+    use tickdesk::record::pack::RunPacker;
+    // A segment as format version 2 wrote it: its header, then one block
+    // whose frames are packed as number changes.
+    let dir = tempdir("version-2");
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = serde_json::to_vec(&SessionHeader { format_version: 2, ..header() }).unwrap();
+    let frames: Vec<Vec<u8>> = (0..2_000).map(frame).collect();
+    let mut packer = RunPacker::default();
+    let mut raw = Vec::new();
+    packer.push(
+        &mut raw,
+        tickdesk::record::RecordRef { kind: Kind::Header, stamp_ns: 0, seq: 0, conn: 0, payload: &json },
+    );
+    for (i, f) in frames.iter().enumerate() {
+        let seq = i as u64;
+        packer.push(
+            &mut raw,
+            tickdesk::record::RecordRef { kind: Kind::Frame, stamp_ns: 1_000 + seq, seq, conn: 1, payload: f },
+        );
+    }
+    let compressed = zstd::bulk::compress(&raw, 3).unwrap();
+    let block = BlockHeader {
+        compressed_len: compressed.len() as u32,
+        raw_len: raw.len() as u32,
+        records: frames.len() as u32 + 1,
+        payload_crc: crc32fast::hash(&compressed),
+    };
+    let mut file = FILE_MAGIC.to_vec();
+    file.extend_from_slice(&2u32.to_le_bytes());
+    file.extend_from_slice(&block.encode());
+    file.extend_from_slice(&compressed);
+    assert!(raw.len() * 3 < frames.iter().map(|f| f.len() + 29).sum::<usize>(), "the frames were packed");
+    std::fs::write(dir.join(tickdesk::record::segment_name(Stream::Feed.prefix(), 1)), &file).unwrap();
+    assert_eq!(
+        file.len() as u64,
+        format::FILE_HEADER_LEN as u64 + (format::BLOCK_HEADER_LEN + compressed.len()) as u64
+    );
+    let (seqs, issues) = read_back(&dir);
+    assert!(issues.is_empty(), "{issues:?}");
+    assert_eq!(seqs, (0..2_000).collect::<Vec<u64>>());
+    let _ = std::fs::remove_dir_all(&dir);
 }
