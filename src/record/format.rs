@@ -274,7 +274,7 @@ pub enum RecordError {
     Truncated,
     Checksum,
     UnknownKind(u8),
-    /// A packed frame that does not fit its block's templates.
+    /// A packed frame that does not fit its block's slots.
     Packing,
 }
 

@@ -179,7 +179,7 @@ impl SegmentWriter {
     /// one's stamp.
     pub fn append_encoded(&mut self, bytes: &[u8], first_ns: u64) -> io::Result<()> {
         warm(bytes);
-        // Checked whole first: the packer's templates must only ever see
+        // Checked whole first: the packer's slots must only ever see
         // records that stay in the block, or a reader's would differ.
         let mut at = 0;
         let mut n = 0u32;
