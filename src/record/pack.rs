@@ -164,6 +164,14 @@ fn run_value(b: &[u8], at: usize, len: usize) -> u64 {
     v
 }
 
+/// Fills in the body length and checksum of the packed record that starts
+/// at `start` and ends `out`.
+fn seal_packed(out: &mut [u8], start: usize) {
+    let body_len = (out.len() - start - RECORD_PREFIX_LEN) as u32;
+    out[start..start + 4].copy_from_slice(&body_len.to_le_bytes());
+    format::seal_record(&mut out[start..]);
+}
+
 fn put_varint(out: &mut Vec<u8>, mut x: u64) {
     while x >= 0x80 {
         out.push((x as u8) | 0x80);
@@ -219,6 +227,31 @@ impl BlockState {
         }
     }
 
+    /// Starts a packed record of body kind `kind` for `r` against `slot`:
+    /// its prefix (see [`seal_packed`]), kind, stamp and sequence changes,
+    /// connection and slot. Returns where it starts.
+    fn begin_packed(&self, out: &mut Vec<u8>, kind: u8, r: RecordRef<'_>, slot: usize) -> usize {
+        let start = out.len();
+        out.extend_from_slice(&[0; RECORD_PREFIX_LEN]);
+        out.push(kind);
+        put_varint(out, zigzag(r.stamp_ns.wrapping_sub(self.stamp)));
+        put_varint(out, zigzag(r.seq.wrapping_sub(self.seq)));
+        put_varint(out, u64::from(r.conn));
+        out.push(slot as u8);
+        start
+    }
+
+    /// Reads what [`BlockState::begin_packed`] wrote after the kind byte,
+    /// from `*p` of `body`: stamp, sequence number, connection and slot.
+    fn read_head(&self, body: &[u8], p: &mut usize) -> Result<(u64, u64, u32, usize), RecordError> {
+        let stamp_ns = self.stamp.wrapping_add(unzigzag(get_varint(body, p)?));
+        let seq = self.seq.wrapping_add(unzigzag(get_varint(body, p)?));
+        let conn = u32::try_from(get_varint(body, p)?).map_err(|_| RecordError::Packing)?;
+        let slot = usize::from(*body.get(*p).ok_or(RecordError::Truncated)?);
+        *p += 1;
+        Ok((stamp_ns, seq, conn, slot))
+    }
+
     /// Learns `frame` into the next slot; its index when it could be.
     fn learn(&mut self, frame: &[u8], masks: bool) -> Option<usize> {
         if !self.spare.learn(frame, masks) {
@@ -259,6 +292,52 @@ const RECENT: usize = 256;
 /// Slots remembered per head key.
 const WAYS: usize = 4;
 
+/// The writer's memory of where frames went: head key (see [`head_key`])
+/// to the slots + 1 its frames last fitted, most recent first (frames of
+/// one stream and length take a few shapes as their numbers change width).
+struct Recent(Box<[(u64, [u8; WAYS]); RECENT]>);
+
+impl Default for Recent {
+    fn default() -> Self {
+        Self(Box::new([(0, [0; WAYS]); RECENT]))
+    }
+}
+
+impl Recent {
+    fn clear(&mut self) {
+        self.0.fill((0, [0; WAYS]));
+    }
+
+    /// The first of the slots remembered for `head` that `fits` accepts,
+    /// with what `fits` found; that slot moves to the front.
+    #[inline]
+    fn find(&mut self, head: u64, mut fits: impl FnMut(usize) -> Option<u64>) -> Option<(usize, u64)> {
+        let entry = &mut self.0[head as usize % RECENT];
+        if entry.0 != head {
+            return None;
+        }
+        for i in 0..WAYS {
+            let slot = usize::from(entry.1[i]).checked_sub(1)?;
+            if let Some(found) = fits(slot) {
+                to_front(&mut entry.1, i);
+                return Some((slot, found));
+            }
+        }
+        None
+    }
+
+    /// Puts `slot1` first among the slots remembered for `head`.
+    fn remember(&mut self, head: u64, slot1: u8) {
+        let entry = &mut self.0[head as usize % RECENT];
+        if entry.0 != head {
+            *entry = (head, [0; WAYS]);
+        }
+        let at = entry.1.iter().position(|&s| s == slot1).unwrap_or(WAYS - 1);
+        entry.1[at] = slot1;
+        to_front(&mut entry.1, at);
+    }
+}
+
 /// The writer's side of version 2: packs records into a block payload.
 /// No longer what the recorder writes; kept to make version-2 blocks for
 /// the tests that read them.
@@ -266,19 +345,12 @@ pub struct RunPacker {
     state: BlockState,
     /// Shape key (see [`shape_key`]) to slot + 1 (0 = none).
     lookup: Box<[(u64, u8); LOOKUP]>,
-    /// Head key (see [`head_key`]) to the slots + 1 its frames last
-    /// fitted, most recent first (frames of one stream and length take a
-    /// few shapes as their numbers change width).
-    recent: Box<[(u64, [u8; WAYS]); RECENT]>,
+    recent: Recent,
 }
 
 impl Default for RunPacker {
     fn default() -> Self {
-        Self {
-            state: BlockState::default(),
-            lookup: Box::new([(0, 0); LOOKUP]),
-            recent: Box::new([(0, [0; WAYS]); RECENT]),
-        }
+        Self { state: BlockState::default(), lookup: Box::new([(0, 0); LOOKUP]), recent: Recent::default() }
     }
 }
 
@@ -333,7 +405,7 @@ impl RunPacker {
     pub fn reset(&mut self) {
         self.state.reset();
         self.lookup.fill((0, 0));
-        self.recent.fill((0, [0; WAYS]));
+        self.recent.clear();
     }
 
     /// Appends `r` to the block payload `out`, packed when it is a frame
@@ -347,7 +419,7 @@ impl RunPacker {
                 if let Some(slot) = self.state.learn(r.payload, true) {
                     let key = shape_key(r.payload);
                     self.lookup[key as usize % LOOKUP] = (key, slot as u8 + 1);
-                    self.remember(head_key(r.payload), slot as u8 + 1);
+                    self.recent.remember(head_key(r.payload), slot as u8 + 1);
                 }
             }
         }
@@ -363,15 +435,9 @@ impl RunPacker {
     /// frame (bit n for word n), so unchanged numbers are not parsed.
     fn find_slot(&mut self, frame: &[u8]) -> Option<(usize, u64)> {
         let head = head_key(frame);
-        let entry = &mut self.recent[head as usize % RECENT];
-        if entry.0 == head {
-            for i in 0..entry.1.len() {
-                let Some(slot) = usize::from(entry.1[i]).checked_sub(1) else { break };
-                if let Some(changed) = fits(&self.state.slots[slot], frame) {
-                    to_front(&mut entry.1, i);
-                    return Some((slot, changed));
-                }
-            }
+        let slots = &self.state.slots;
+        if let Some(hit) = self.recent.find(head, |slot| fits(&slots[slot], frame)) {
+            return Some(hit);
         }
         let key = shape_key(frame);
         let (k, slot1) = self.lookup[key as usize % LOOKUP];
@@ -380,19 +446,8 @@ impl RunPacker {
         }
         let slot = usize::from(slot1 - 1);
         let changed = fits(&self.state.slots[slot], frame)?;
-        self.remember(head, slot1);
+        self.recent.remember(head, slot1);
         Some((slot, changed))
-    }
-
-    /// Puts `slot1` first among the recent slots of head key `head`.
-    fn remember(&mut self, head: u64, slot1: u8) {
-        let entry = &mut self.recent[head as usize % RECENT];
-        if entry.0 != head {
-            *entry = (head, [0; WAYS]);
-        }
-        let at = entry.1.iter().position(|&s| s == slot1).unwrap_or(WAYS - 1);
-        entry.1[at] = slot1;
-        to_front(&mut entry.1, at);
     }
 
     /// Writes `r` packed if a template fits it; false (nothing written) if not.
@@ -404,14 +459,8 @@ impl RunPacker {
         let Some((slot, changed)) = self.find_slot(frame) else {
             return false;
         };
+        let start = self.state.begin_packed(out, PACKED, r, slot);
         let t = &mut self.state.slots[slot];
-        let start = out.len();
-        out.extend_from_slice(&[0; RECORD_PREFIX_LEN]);
-        out.push(PACKED);
-        put_varint(out, zigzag(r.stamp_ns.wrapping_sub(self.state.stamp)));
-        put_varint(out, zigzag(r.seq.wrapping_sub(self.state.seq)));
-        put_varint(out, u64::from(r.conn));
-        out.push(slot as u8);
         for (&(pos, len), last) in t.runs.iter().zip(t.values.iter_mut()) {
             let (pos, len) = (usize::from(pos), usize::from(len));
             if !run_changed(changed, pos, len) {
@@ -423,9 +472,7 @@ impl RunPacker {
             *last = v;
         }
         t.text.copy_from_slice(frame);
-        let body_len = (out.len() - start - RECORD_PREFIX_LEN) as u32;
-        out[start..start + 4].copy_from_slice(&body_len.to_le_bytes());
-        format::seal_record(&mut out[start..]);
+        seal_packed(out, start);
         true
     }
 }
@@ -572,11 +619,7 @@ impl Unpacker {
         let end = (at + RECORD_PREFIX_LEN).checked_add(body_len).ok_or(RecordError::Truncated)?;
         let body = self.checked_body(block, at, end, check)?;
         let mut p = 1;
-        let stamp_ns = self.state.stamp.wrapping_add(unzigzag(get_varint(body, &mut p)?));
-        let seq = self.state.seq.wrapping_add(unzigzag(get_varint(body, &mut p)?));
-        let conn = u32::try_from(get_varint(body, &mut p)?).map_err(|_| RecordError::Packing)?;
-        let slot = usize::from(*body.get(p).ok_or(RecordError::Truncated)?);
-        p += 1;
+        let (stamp_ns, seq, conn, slot) = self.state.read_head(body, &mut p)?;
         let t = self.state.slots.get_mut(slot).filter(|t| !t.text.is_empty()).ok_or(RecordError::Packing)?;
         for (&(pos, len), last) in t.runs.iter().zip(t.values.iter_mut()) {
             let v = last.wrapping_add(unzigzag(get_varint(body, &mut p)?));

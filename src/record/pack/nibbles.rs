@@ -20,10 +20,8 @@
 //! zero) and the span's nibbles, two to a byte, the first in the low half
 //! (an odd count leaves the last high half zero).
 
-use super::{
-    BlockState, HIGH_NIBBLES, RECENT, WAYS, get_varint, head_key, put_varint, to_front, unzigzag, word_at, zigzag,
-};
-use crate::record::format::{self, Kind, RECORD_PREFIX_LEN, RecordError, RecordRef};
+use super::{BlockState, HIGH_NIBBLES, Recent, get_varint, head_key, put_varint, seal_packed, word_at};
+use crate::record::format::{self, Kind, RecordError, RecordRef};
 
 /// Body kind byte of a version-3 packed frame.
 pub const PACKED_NIBBLES: u8 = 0x81;
@@ -32,17 +30,10 @@ pub const PACKED_NIBBLES: u8 = 0x81;
 pub const MAX_TEXT: usize = 512;
 
 /// The writer's side of version 3: packs records into a block payload.
+#[derive(Default)]
 pub struct NibblePacker {
     state: BlockState,
-    /// Head key (see [`head_key`]) to the slots + 1 its frames last fitted,
-    /// most recent first.
-    recent: Box<[(u64, [u8; WAYS]); RECENT]>,
-}
-
-impl Default for NibblePacker {
-    fn default() -> Self {
-        Self { state: BlockState::default(), recent: Box::new([(0, [0; WAYS]); RECENT]) }
-    }
+    recent: Recent,
 }
 
 /// Whether a frame may become a slot's text (reader and writer agree).
@@ -95,7 +86,7 @@ impl NibblePacker {
     /// Starts a new block: slots and changes begin again.
     pub fn reset(&mut self) {
         self.state.reset();
-        self.recent.fill((0, [0; WAYS]));
+        self.recent.clear();
     }
 
     /// Appends `r` to the block payload `out`: packed when it is a frame
@@ -108,7 +99,7 @@ impl NibblePacker {
             format::encode_record(out, r);
             if let Some(h) = head {
                 if let Some(slot) = self.state.learn_text(r.payload) {
-                    self.remember(h, slot as u8 + 1);
+                    self.recent.remember(h, slot as u8 + 1);
                 }
             }
         }
@@ -116,50 +107,17 @@ impl NibblePacker {
         self.state.seq = r.seq;
     }
 
-    /// Puts `slot1` first among the recent slots of head key `head`.
-    fn remember(&mut self, head: u64, slot1: u8) {
-        let entry = &mut self.recent[head as usize % RECENT];
-        if entry.0 != head {
-            *entry = (head, [0; WAYS]);
-        }
-        let at = entry.1.iter().position(|&s| s == slot1).unwrap_or(WAYS - 1);
-        entry.1[at] = slot1;
-        to_front(&mut entry.1, at);
-    }
-
-    /// The slot whose last frame `frame` differs from only in low halves,
-    /// among those last used for frames that begin like it, and the
-    /// changed words.
-    fn find_slot(&mut self, frame: &[u8], head: u64) -> Option<(usize, u64)> {
-        let entry = &mut self.recent[head as usize % RECENT];
-        if entry.0 != head {
-            return None;
-        }
-        for i in 0..WAYS {
-            let slot = usize::from(entry.1[i]).checked_sub(1)?;
-            if let Some(changed) = changed_words(&self.state.slots[slot].text, frame) {
-                to_front(&mut entry.1, i);
-                return Some((slot, changed));
-            }
-        }
-        None
-    }
-
     /// Writes `r` packed if a slot fits it; false (nothing written) if not.
     fn try_pack(&mut self, out: &mut Vec<u8>, r: RecordRef<'_>, head: u64) -> bool {
         let frame = r.payload;
-        let Some((slot, changed)) = self.find_slot(frame, head) else {
+        let slots = &self.state.slots;
+        let found = self.recent.find(head, |slot| changed_words(&slots[slot].text, frame));
+        let Some((slot, changed)) = found else {
             return false;
         };
-        let last = &mut self.state.slots[slot].text;
-        let start = out.len();
-        out.extend_from_slice(&[0; RECORD_PREFIX_LEN]);
-        out.push(PACKED_NIBBLES);
-        put_varint(out, zigzag(r.stamp_ns.wrapping_sub(self.state.stamp)));
-        put_varint(out, zigzag(r.seq.wrapping_sub(self.state.seq)));
-        put_varint(out, u64::from(r.conn));
-        out.push(slot as u8);
+        let start = self.state.begin_packed(out, PACKED_NIBBLES, r, slot);
         put_varint(out, changed);
+        let last = &mut self.state.slots[slot].text;
         let mut words = changed;
         while words != 0 {
             let w = words.trailing_zeros() as usize;
@@ -179,9 +137,7 @@ impl NibblePacker {
                 _ => last[at..].copy_from_slice(&frame[at..]),
             }
         }
-        let body_len = (out.len() - start - RECORD_PREFIX_LEN) as u32;
-        out[start..start + 4].copy_from_slice(&body_len.to_le_bytes());
-        format::seal_record(&mut out[start..]);
+        seal_packed(out, start);
         true
     }
 }
@@ -189,11 +145,7 @@ impl NibblePacker {
 /// Applies the body of a version-3 packed record (after its kind byte, at
 /// `p`) to its slot; the slot, stamp, sequence number and connection.
 pub(super) fn read(state: &mut BlockState, body: &[u8], mut p: usize) -> Result<(usize, u64, u64, u32), RecordError> {
-    let stamp_ns = state.stamp.wrapping_add(unzigzag(get_varint(body, &mut p)?));
-    let seq = state.seq.wrapping_add(unzigzag(get_varint(body, &mut p)?));
-    let conn = u32::try_from(get_varint(body, &mut p)?).map_err(|_| RecordError::Packing)?;
-    let slot = usize::from(*body.get(p).ok_or(RecordError::Truncated)?);
-    p += 1;
+    let (stamp_ns, seq, conn, slot) = state.read_head(body, &mut p)?;
     let mut words = get_varint(body, &mut p)?;
     let text = &mut state.slots.get_mut(slot).filter(|t| !t.text.is_empty()).ok_or(RecordError::Packing)?.text;
     while words != 0 {
