@@ -313,3 +313,32 @@ fn a_version_2_segment_still_reads() {
     assert_eq!(seqs, (0..2_000).collect::<Vec<u64>>());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_writer_asked_for_version_2_writes_version_2_and_it_reads_back() {
+    let dir = tempdir("write-version-2");
+    let frames: Vec<Vec<u8>> = (0..5_000).map(frame).collect();
+    let mut w = SegmentWriter::create(
+        &dir,
+        Stream::Feed.prefix(),
+        &SessionHeader { format_version: 2, ..header() },
+        WriterConfig::default(),
+    )
+    .unwrap();
+    for (i, f) in frames.iter().enumerate() {
+        let seq = i as u64;
+        w.append(tickdesk::record::RecordRef { kind: Kind::Frame, stamp_ns: 1_000 + seq, seq, conn: 1, payload: f })
+            .unwrap();
+    }
+    let bytes = w.finish().unwrap().bytes;
+    let file = std::fs::read(dir.join(tickdesk::record::segment_name(Stream::Feed.prefix(), 1))).unwrap();
+    assert_eq!(file[8..12], 2u32.to_le_bytes(), "the file says version 2");
+    assert!(
+        bytes * 4 < frames.iter().map(|f| f.len() as u64).sum::<u64>(),
+        "and its frames were packed: {bytes} bytes"
+    );
+    let (seqs, issues) = read_back(&dir);
+    assert!(issues.is_empty(), "{issues:?}");
+    assert_eq!(seqs, (0..5_000).collect::<Vec<u64>>());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -45,10 +45,20 @@ pub fn config_hash_of(cfg: &Config) -> String {
     config_hash(toml::to_string(cfg).unwrap_or_default().as_bytes())
 }
 
+/// The format version sessions are written in: the current one, or 2 when
+/// `TICKDESK_RECORD_FORMAT=2` (for measurements that compare the two
+/// packings in one build, and for builds that read only up to version 2).
+fn format_version() -> u32 {
+    match std::env::var("TICKDESK_RECORD_FORMAT").as_deref() {
+        Ok("2") => 2,
+        _ => FORMAT_VERSION,
+    }
+}
+
 /// The header of a run's session.
 pub fn header(cfg: &Config, facts: &RunFacts<'_>) -> SessionHeader {
     SessionHeader {
-        format_version: FORMAT_VERSION,
+        format_version: format_version(),
         tickdesk_version: env!("CARGO_PKG_VERSION").to_string(),
         venue: facts.venue.clone(),
         symbols: facts.instruments.iter().map(|(_, i)| i.symbol.clone()).collect(),

@@ -367,9 +367,14 @@ pub fn file_version(h: &[u8; FILE_HEADER_LEN]) -> Option<u32> {
 
 /// The file header of a segment.
 pub fn file_header() -> [u8; FILE_HEADER_LEN] {
+    file_header_of(FORMAT_VERSION)
+}
+
+/// A segment file's header for format `version`.
+pub fn file_header_of(version: u32) -> [u8; FILE_HEADER_LEN] {
     let mut h = [0u8; FILE_HEADER_LEN];
     h[0..8].copy_from_slice(FILE_MAGIC);
-    h[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    h[8..12].copy_from_slice(&version.to_le_bytes());
     h
 }
 

@@ -292,6 +292,46 @@ const RECENT: usize = 256;
 /// Slots remembered per head key.
 const WAYS: usize = 4;
 
+/// The packing of the format version a segment is written in.
+pub enum Packer {
+    /// Version 2: numbers' changes.
+    Runs(RunPacker),
+    /// Version 3 (the current one): changed nibbles.
+    Nibbles(NibblePacker),
+}
+
+impl Packer {
+    /// The packer of format `version`: 2, or the current one otherwise.
+    pub fn for_version(version: u32) -> Self {
+        if version == 2 { Self::Runs(RunPacker::default()) } else { Self::Nibbles(NibblePacker::default()) }
+    }
+
+    /// The format version this packer writes.
+    pub fn version(&self) -> u32 {
+        match self {
+            Self::Runs(_) => 2,
+            Self::Nibbles(_) => format::FORMAT_VERSION,
+        }
+    }
+
+    /// Starts a new block.
+    pub fn reset(&mut self) {
+        match self {
+            Self::Runs(p) => p.reset(),
+            Self::Nibbles(p) => p.reset(),
+        }
+    }
+
+    /// Appends `r` to the block payload `out`, packed if it can be.
+    #[inline]
+    pub fn push(&mut self, out: &mut Vec<u8>, r: RecordRef<'_>) {
+        match self {
+            Self::Runs(p) => p.push(out, r),
+            Self::Nibbles(p) => p.push(out, r),
+        }
+    }
+}
+
 /// The writer's memory of where frames went: head key (see [`head_key`])
 /// to the slots + 1 its frames last fitted, most recent first (frames of
 /// one stream and length take a few shapes as their numbers change width).

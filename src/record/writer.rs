@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::format::{self, BlockHeader, Kind, RecordRef, SessionHeader};
-use super::pack::NibblePacker;
+use super::pack::Packer;
 use super::syncer::Syncer;
 
 /// Sizes and ages of blocks and segments.
@@ -102,7 +102,7 @@ pub struct SegmentWriter {
     /// For blocks that packed well (see [`WriterConfig::packed_level`]).
     packed_compressor: zstd::bulk::Compressor<'static>,
     /// Packs frames against the block's last frames (see [`super::pack`]).
-    packer: NibblePacker,
+    packer: Packer,
     blocks_written: u64,
     bytes_written: u64,
     /// Syncs segments in the background (see [`super::syncer`]).
@@ -124,8 +124,11 @@ impl SegmentWriter {
                 format!("{} already holds a recorded session", dir.display()),
             ));
         }
+        // The header names the version: 2 for a reader before version 3
+        // (and for measurements), the current one otherwise.
+        let packer = Packer::for_version(header.format_version);
         let header = serde_json::to_vec(header).map_err(io::Error::other)?;
-        let file = open_segment(dir, prefix, 1)?;
+        let file = open_segment(dir, prefix, 1, packer.version())?;
         let compressor = zstd::bulk::Compressor::new(config.zstd_level)?;
         let packed_compressor = config.packed_compressor()?;
         let mut w = Self {
@@ -143,7 +146,7 @@ impl SegmentWriter {
             compressed: Vec::new(),
             compressor,
             packed_compressor,
-            packer: NibblePacker::default(),
+            packer,
             blocks_written: 0,
             bytes_written: format::FILE_HEADER_LEN as u64,
             syncer: Syncer::start(prefix)?,
@@ -275,7 +278,10 @@ impl SegmentWriter {
     fn rotate(&mut self, stamp_ns: u64) -> io::Result<()> {
         self.flush()?;
         self.segment += 1;
-        let done = std::mem::replace(&mut self.file, open_segment(&self.dir, self.prefix, self.segment)?);
+        let done = std::mem::replace(
+            &mut self.file,
+            open_segment(&self.dir, self.prefix, self.segment, self.packer.version())?,
+        );
         self.syncer.complete(done)?;
         self.unsynced = 0;
         self.last_sync = Instant::now();
@@ -314,8 +320,8 @@ pub struct WriterTotals {
     pub syncs: u64,
 }
 
-fn open_segment(dir: &Path, prefix: &str, n: u32) -> io::Result<File> {
+fn open_segment(dir: &Path, prefix: &str, n: u32, version: u32) -> io::Result<File> {
     let mut f = OpenOptions::new().create_new(true).write(true).open(dir.join(segment_name(prefix, n)))?;
-    f.write_all(&format::file_header())?;
+    f.write_all(&format::file_header_of(version))?;
     Ok(f)
 }
