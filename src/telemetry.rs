@@ -1,6 +1,7 @@
 //! Measurement and logs: per-stage latency histograms on a monotonic clock,
 //! and non-blocking file logging.
 
+pub mod core_sharing;
 pub mod latency;
 pub mod logging;
 

@@ -43,6 +43,10 @@ pub struct Environment {
     pub tickdesk_version: &'static str,
     pub profile: &'static str,
     pub unix_time: i64,
+    /// A loop's time on one CPU with a second CPU busy over its time alone
+    /// (see [`crate::telemetry::core_sharing`]): about 1.0 on separate
+    /// cores, more when the host runs both on one.
+    pub core_sharing: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -161,7 +165,15 @@ pub fn print_table(r: &BenchReport) {
         println!("  {k:<24} {per:>10.1} {:>8} {:>8} {:>8} {:>8}", s.p50, s.p99, s.p999, s.max);
     }
     let e = &r.environment;
-    println!("  env: {} x{} | {} | {} | commit {}", e.cpu, e.cores, e.os, e.rustc, e.commit);
+    println!(
+        "  env: {} x{} | {} | {} | commit {} | core sharing {}",
+        e.cpu,
+        e.cores,
+        e.os,
+        e.rustc,
+        e.commit,
+        e.core_sharing.map_or("unknown".into(), |r| format!("{r:.2}"))
+    );
 }
 
 pub fn environment() -> Environment {
@@ -185,5 +197,6 @@ pub fn environment() -> Environment {
         tickdesk_version: env!("CARGO_PKG_VERSION"),
         profile: if cfg!(debug_assertions) { "debug" } else { "release" },
         unix_time: crate::telemetry::wall_ns() / 1_000_000_000,
+        core_sharing: crate::telemetry::core_sharing::core_sharing(),
     }
 }

@@ -6,7 +6,9 @@
 //! (same seed, same market length) recorded, and `replay --headless
 //! --speed max` of that session, whose resident memory is sampled from
 //! `/proc` while it runs. The session's bytes are compared with the same
-//! frames written as JSON lines (one frame and a newline each).
+//! frames written as JSON lines (one frame and a newline each). Every
+//! other run records first, and each notes how much the machine's two
+//! CPUs slow each other just before it ([`crate::telemetry::core_sharing`]).
 
 use super::RunError;
 use super::bench::{Environment, environment};
@@ -37,6 +39,10 @@ pub struct RecordRun {
     /// Resident memory of the replay process at 10 %, 50 % and 90 % of
     /// its run, and its peak, KiB.
     pub replay_rss_kib: [u64; 4],
+    /// The machine's core sharing just before the pair (see
+    /// [`crate::telemetry::core_sharing`]): the cost roughly doubles when
+    /// the host runs both vCPUs on one core.
+    pub core_sharing: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,9 +73,19 @@ pub fn run(args: &BenchArgs) -> Result<RecordBenchReport, RunError> {
                 .args(extra);
             child_summary(c, work.path())
         };
-        let plain = headless(&["--no-record"])?;
+        let core_sharing = crate::telemetry::core_sharing::core_sharing();
         let parent = work.path().join(format!("run{i}"));
-        let recorded = headless(&["--record", &parent.display().to_string()])?;
+        let record_args = ["--record".to_string(), parent.display().to_string()];
+        let record_args: Vec<&str> = record_args.iter().map(String::as_str).collect();
+        // Every other pair records first, so that a machine slowing down
+        // or speeding up over the bench favours neither side.
+        let (plain, recorded) = if i % 2 == 0 {
+            let plain = headless(&["--no-record"])?;
+            (plain, headless(&record_args)?)
+        } else {
+            let recorded = headless(&record_args)?;
+            (headless(&["--no-record"])?, recorded)
+        };
         let session = only_dir(&parent)?;
         let (frames, json_lines_bytes) = json_lines_size(&session)?;
         let session_bytes = recorded["recording"]["bytes"].as_u64().unwrap_or(0);
@@ -95,6 +111,7 @@ pub fn run(args: &BenchArgs) -> Result<RecordBenchReport, RunError> {
             replay_events_per_sec: replay["events_per_sec"].as_f64().unwrap_or(0.0),
             replay_elapsed_secs: replay["elapsed_secs"].as_f64().unwrap_or(0.0),
             replay_rss_kib: rss,
+            core_sharing,
         });
         let _ = std::fs::remove_dir_all(&parent);
     }
@@ -118,7 +135,7 @@ pub fn print_table(r: &RecordBenchReport) {
     println!("record bench: {} of synthetic market x {} runs", r.market, r.runs.len());
     for (i, x) in r.runs.iter().enumerate() {
         println!(
-            "  run {i}: headless {:.0} -> {:.0} events/s recorded ({:+.1} %; writer {:.0} ns CPU per frame, {:.2} s drain), session {:.1} % of JSON lines ({} frames), replay {:.0} events/s, RSS {:?} KiB",
+            "  run {i}: headless {:.0} -> {:.0} events/s recorded ({:+.1} %; writer {:.0} ns CPU per frame, {:.2} s drain), session {:.1} % of JSON lines ({} frames), replay {:.0} events/s, RSS {:?} KiB, core sharing {}",
             x.plain_events_per_sec,
             x.recorded_events_per_sec,
             -x.cost_pct,
@@ -127,7 +144,8 @@ pub fn print_table(r: &RecordBenchReport) {
             x.size_pct,
             x.frames,
             x.replay_events_per_sec,
-            x.replay_rss_kib
+            x.replay_rss_kib,
+            x.core_sharing.map_or("unknown".into(), |r| format!("{r:.2}"))
         );
     }
     println!(
