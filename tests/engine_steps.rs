@@ -288,7 +288,7 @@ fn levels(v: &[(i64, i64)]) -> Vec<Level> {
 }
 
 fn depth(first: u64, last: u64, bids: &[(i64, i64)], asks: &[(i64, i64)]) -> EventKind {
-    EventKind::Market(MarketEvent::Depth(DepthUpdate {
+    EventKind::Market(MarketEvent::Depth(Box::new(DepthUpdate {
         instrument: BTC,
         event_time_ms: 1_000,
         transaction_time_ms: 0,
@@ -297,7 +297,7 @@ fn depth(first: u64, last: u64, bids: &[(i64, i64)], asks: &[(i64, i64)]) -> Eve
         prev_final_update_id: None,
         bids: levels(bids),
         asks: levels(asks),
-    }))
+    })))
 }
 
 #[test]

@@ -103,13 +103,19 @@ pub struct Kline {
 }
 
 /// Any market event the engine consumes.
+///
+/// Depth updates and klines are boxed: they are the two largest and not
+/// the most frequent, and inline they made every event 144 bytes, which
+/// each move between decoder, batch and engine copied with a call to
+/// `memmove` (about 3 % of a max-speed replay); boxed, an event is 120
+/// bytes and moves inline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MarketEvent {
     Trade(Trade),
     BookTicker(BookTicker),
-    Depth(DepthUpdate),
+    Depth(Box<DepthUpdate>),
     DepthSnapshot(DepthSnapshot),
-    Kline(Kline),
+    Kline(Box<Kline>),
 }
 
 impl MarketEvent {

@@ -26,6 +26,10 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+// Events move by value from decoder to batch to engine; up to 128 bytes a
+// move is inline, past it a call to `memmove` (see [`MarketEvent`]).
+const _: () = assert!(size_of::<Event>() <= 128, "an Event outgrew 128 bytes");
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
     Market(MarketEvent),

@@ -155,7 +155,7 @@ mod tests {
 
     fn update(frame: &str) -> DepthUpdate {
         match BinanceDecoder::default().decode(frame.as_bytes()) {
-            Ok(Decoded::Market(MarketEvent::Depth(d))) => d,
+            Ok(Decoded::Market(MarketEvent::Depth(d))) => *d,
             other => panic!("{other:?}"),
         }
     }

@@ -82,9 +82,9 @@ fn payload(f: &Fields<'_>, symbols: &mut Symbols, hint: SymbolHint<'_>) -> Resul
     let ev = match f.opt_str(EVENT)? {
         Some(b"trade") => MarketEvent::Trade(trade::decode(f, symbols)?),
         Some(b"bookTicker") => MarketEvent::BookTicker(book_ticker::decode(f, symbols)?),
-        Some(b"depthUpdate") => MarketEvent::Depth(depth::decode_update(f, symbols)?),
+        Some(b"depthUpdate") => MarketEvent::Depth(Box::new(depth::decode_update(f, symbols)?)),
         Some(b"aggTrade") => MarketEvent::Trade(agg_trade::decode(f, symbols)?),
-        Some(b"kline") => MarketEvent::Kline(kline::decode(f, symbols)?),
+        Some(b"kline") => MarketEvent::Kline(Box::new(kline::decode(f, symbols)?)),
         Some(_) => return Ok(Decoded::Unknown),
         None if book_ticker::looks_like(f) => MarketEvent::BookTicker(book_ticker::decode(f, symbols)?),
         None if depth::is_snapshot(f) => MarketEvent::DepthSnapshot(depth::decode_snapshot(f, symbols, hint)?),

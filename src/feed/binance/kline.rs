@@ -54,7 +54,7 @@ mod tests {
 
     fn kline(frame: &str) -> Kline {
         match BinanceDecoder::default().decode(frame.as_bytes()) {
-            Ok(Decoded::Market(MarketEvent::Kline(k))) => k,
+            Ok(Decoded::Market(MarketEvent::Kline(k))) => *k,
             other => panic!("{other:?}"),
         }
     }
