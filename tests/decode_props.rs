@@ -217,8 +217,10 @@ proptest! {
         symbol in "[A-Z]{1,12}",
         id in any::<u64>(),
         time in any::<i64>(),
-        price in "(0|[1-9][0-9]{0,12})(\\.[0-9]{0,10})?",
-        qty in "(0|[1-9][0-9]{0,12})(\\.[0-9]{0,10})?",
+        // Fractions padded with zeros as Binance sends them (digits past a
+        // symbol's scale that are all 0), sometimes past 18 digits.
+        price in "(0|[1-9][0-9]{0,12})(\\.[0-9]{0,10}0{0,14})?",
+        qty in "(0|[1-9][0-9]{0,12})(\\.[0-9]{0,10}0{0,14})?",
         m in any::<bool>(),
         layout in 0u8..3,
     ) {
