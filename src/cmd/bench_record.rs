@@ -40,8 +40,8 @@ pub struct RecordRun {
     /// its run, and its peak, KiB.
     pub replay_rss_kib: [u64; 4],
     /// The machine's core sharing just before the pair (see
-    /// [`crate::telemetry::core_sharing`]): the cost roughly doubles when
-    /// the host runs both vCPUs on one core.
+    /// [`crate::telemetry::core_sharing`]), to tell a pair taken while the
+    /// host ran both vCPUs on one core from one taken on two.
     pub core_sharing: Option<f64>,
 }
 
@@ -75,8 +75,8 @@ pub fn run(args: &BenchArgs) -> Result<RecordBenchReport, RunError> {
         };
         let core_sharing = crate::telemetry::core_sharing::core_sharing();
         let parent = work.path().join(format!("run{i}"));
-        let record_args = ["--record".to_string(), parent.display().to_string()];
-        let record_args: Vec<&str> = record_args.iter().map(String::as_str).collect();
+        let dir = parent.display().to_string();
+        let record_args = ["--record", dir.as_str()];
         // Every other pair records first, so that a machine slowing down
         // or speeding up over the bench favours neither side.
         let (plain, recorded) = if i % 2 == 0 {
